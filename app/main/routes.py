@@ -1,0 +1,38 @@
+"""Public pages: home, help lines, language choice, the report entry point."""
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from app.auth.session import safe_next
+from app.extensions import db
+from app.helplines import help_lines
+from app.i18n import SESSION_KEY
+from app.main import bp
+
+
+@bp.route("/")
+def home():
+    if current_user.is_authenticated:
+        return render_template("main/dashboard.html")
+    return render_template("main/index.html")
+
+
+@bp.route("/help")
+def help_page():
+    return render_template("main/help.html", lines=help_lines())
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session[SESSION_KEY] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
+
+
+@bp.route("/report")
+def report():
+    # Issue 6 replaces this with the anonymous report form.
+    return render_template("main/report_coming.html", lines=help_lines())

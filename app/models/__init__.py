@@ -1,0 +1,6 @@
+"""Import every model so Alembic and create_all() see the whole schema."""
+from app.models.classroom import Classroom, Enrollment
+from app.models.school import School
+from app.models.user import Invite, RecoveryCode, Role, User
+
+__all__ = ["Classroom", "Enrollment", "Invite", "RecoveryCode", "Role", "School", "User"]

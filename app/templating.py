@@ -1,0 +1,51 @@
+"""What every template can use."""
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.helplines import help_lines
+from app.models import Classroom, Enrollment, Role
+
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "help_lines": help_lines,
+            "current_locale": str(get_locale()),
+            "language_names": LANGUAGE_NAMES,
+            "languages": current_app.config["LANGUAGES"],
+            "Role": Role,
+            "request_path": request.full_path.rstrip("?") if request else "/",
+            "current_user_classes": _current_user_classes,
+        }
+
+    @app.template_filter("role_name")
+    def role_name(role: str) -> str:
+        from flask_babel import gettext as _
+
+        names = {
+            Role.STUDENT: _("Student"),
+            Role.TEACHER: _("Teacher"),
+            Role.COUNSELOR: _("Counselor"),
+            Role.SCHOOL_ADMIN: _("School admin"),
+        }
+        return names.get(role, role)
+
+
+def _current_user_classes() -> list[Classroom]:
+    if not current_user.is_authenticated:
+        return []
+    stmt = (
+        select(Classroom)
+        .join(Enrollment, Enrollment.classroom_id == Classroom.id)
+        .where(Enrollment.user_id == current_user.id, Classroom.archived_at.is_(None))
+        .where(Classroom.school_id == current_user.school_id)
+        .order_by(Classroom.name)
+    )
+    return list(db.session.scalars(stmt))

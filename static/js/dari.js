@@ -1,0 +1,30 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  // Copy buttons: shown only when the Clipboard API is there to back them.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    if (!navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      if (!source) return;
+      navigator.clipboard.writeText(source.value || source.textContent).then(function () {
+        button.setAttribute("aria-live", "polite");
+        button.dataset.label = button.dataset.label || button.textContent;
+        button.textContent = button.dataset.copied || "✓";
+        setTimeout(function () { button.textContent = button.dataset.label; }, 2000);
+      });
+    });
+  });
+  // Move focus to the error summary so keyboard and screen-reader users hear what went wrong.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+  // Esc closes the "Get help now" panel.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.help-now[open]").forEach(function (d) {
+      d.open = false;
+      d.querySelector("summary").focus();
+    });
+  });
+})();
