@@ -98,7 +98,7 @@ class Factory:
         self.app = app
         self._n = 0
 
-    def school(self, code="ALPHA", name=None, locale="ko"):
+    def school(self, code="ALPHA", name=None, locale="en"):
         with self.app.app_context():
             school = School(name=name or f"{code.title()} Middle School", code=code, default_locale=locale)
             db.session.add(school)

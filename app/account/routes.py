@@ -8,6 +8,7 @@ from app.account.forms import ChangePasswordForm, ConfirmPasswordForm, EnableTwo
 from app.auth import totp
 from app.extensions import db
 from app.models import Role
+from app.security import role_required
 
 ENROL_KEY = "enrol_secret"
 
@@ -39,11 +40,12 @@ def password():
     return render_template("account/password.html", form=form), 200 if not form.errors else 422
 
 
+staff_only = role_required(*Role.staff())
+
+
 @bp.route("/two-factor", methods=["GET", "POST"])
-@login_required
+@staff_only
 def two_factor():
-    if current_user.role == Role.STUDENT:
-        return redirect(url_for("account.overview"))
     if current_user.totp_enabled:
         return render_template("account/two_factor.html", form=ConfirmPasswordForm())
     secret = session.setdefault(ENROL_KEY, totp.new_secret())
@@ -73,7 +75,7 @@ def _confirmed_action(action):
 
 
 @bp.route("/two-factor/recovery-codes", methods=["POST"])
-@login_required
+@staff_only
 def new_recovery_codes():
     if not current_user.totp_enabled:
         return redirect(url_for("account.two_factor"))
@@ -87,7 +89,7 @@ def new_recovery_codes():
 
 
 @bp.route("/two-factor/disable", methods=["POST"])
-@login_required
+@staff_only
 def disable_two_factor():
     if current_user.totp_required:
         flash(_("Two-step login is required for your role and cannot be turned off."), "error")
