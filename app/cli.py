@@ -1,6 +1,7 @@
 """Operator commands: `flask demo`, `flask schools create`, `flask users create`."""
 import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -42,6 +43,7 @@ def _get_or_create_user(school: School, **fields) -> tuple[User, bool]:
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Create the demo school with one account per role, a class and students (idempotent)."""
     name, code = DEMO_SCHOOL
@@ -85,7 +87,7 @@ def _print_demo_accounts() -> None:
     click.echo(f"  usernames: {', '.join(u for u, _ in DEMO_STUDENTS)}   password: {DEMO_STUDENT_PASSWORD}")
 
 
-@click.group("schools")
+@click.group("schools", cls=AppGroup)
 def schools():
     """Manage schools."""
 
@@ -112,7 +114,7 @@ def create_school(name: str, code: str, locale: str, tz: str):
     click.echo(f"Created school {name} ({code}).")
 
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users():
     """Manage user accounts."""
 

@@ -143,7 +143,9 @@ def enrol():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    locale = session.get("locale")
+    # Logging out should not switch the page to another language.
+    locale = current_user.locale if current_user.is_authenticated else None
+    locale = locale or session.get("locale")
     logout_user()
     session.clear()
     if locale:

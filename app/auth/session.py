@@ -66,6 +66,8 @@ def finish_login(user: User, next_url: str | None = None):
     session.clear()
     if locale and not user.locale:
         user.locale = locale
+    if user.locale:
+        session[LOCALE_KEY] = user.locale
     login_user(user)
     user.record_login()
     db.session.commit()

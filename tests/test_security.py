@@ -1,0 +1,147 @@
+"""Headers on every response, CSRF, production settings, and failures that must not become 500s."""
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from app.models import Role
+from config import ProductionConfig
+from conftest import PASSWORD, csrf_token, login
+
+PUBLIC_URLS = ["/", "/login", "/login/staff", "/help", "/report", "/does-not-exist", "/static/css/dari.css"]
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_security_headers_on_every_response(client, url):
+    response = client.get(url)
+    response.close()
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer")
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_headers_on_error_and_logged_in_pages(factory, as_user):
+    school = factory.school()
+    client = as_user(factory.user(school, Role.TEACHER))
+    for response in (client.get("/account/"), client.get("/admin/"), client.post("/logout")):
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert client.get("/").headers.get("Cache-Control") != "no-store"  # logged out now
+
+
+def test_logged_in_pages_are_not_cached(factory, as_user):
+    client = as_user(factory.user(factory.school(), Role.TEACHER))
+    assert client.get("/account/").headers["Cache-Control"] == "no-store"
+
+
+def test_pages_load_nothing_from_other_sites(client):
+    for url in ["/", "/login", "/help"]:
+        page = client.get(url).get_data(as_text=True)
+        assert "http://" not in page.replace("http://localhost", "")
+        assert "https://" not in page
+        assert "<script>" not in page and "style=" not in page  # CSP forbids inline code and styles
+
+
+@pytest.fixture
+def csrf_app(app_factory):
+    return app_factory(WTF_CSRF_ENABLED=True)
+
+
+def test_form_without_csrf_token_is_refused_with_a_clear_message(csrf_app):
+    client = csrf_app.test_client()
+    response = client.post("/login", data={"school_code": "A", "username": "b", "password": "c"})
+    assert response.status_code == 400
+    assert "This form was open too long or was changed outside the page" in response.get_data(as_text=True)
+
+
+def test_tampered_csrf_token_is_refused(csrf_app):
+    client = csrf_app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"csrf_token": token[:-3] + "xyz", "school_code": "A", "username": "b", "password": "c"})
+    assert response.status_code == 400
+
+
+def test_real_forms_carry_a_working_csrf_token(csrf_app):
+    from conftest import Factory
+
+    factory = Factory(csrf_app)
+    teacher = factory.user(factory.school(), Role.TEACHER)
+    client = csrf_app.test_client()
+    token = csrf_token(client.get("/login/staff").get_data(as_text=True))
+    response = client.post("/login/staff", data={"csrf_token": token, "email": teacher.email, "password": PASSWORD})
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert client.post("/logout").status_code == 400  # a logout without the token does nothing
+    assert client.post("/logout", data={"csrf_token": csrf_token(page)}).status_code == 302
+
+
+@pytest.mark.parametrize("key", [None, "", "short-key"])
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, key):
+    from app import create_app
+
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+def test_production_refuses_sqlite(monkeypatch):
+    from app import create_app
+
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 48)
+    monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite:///prod.db")
+    with pytest.raises(RuntimeError, match="PostgreSQL"):
+        create_app(ProductionConfig)
+
+
+def test_production_cookies_are_secure(app_factory):
+    app = app_factory(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    client = app.test_client()
+    client.post("/language", data={"lang": "ko"})
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.secure and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_development_secret_key_is_generated_once(tmp_path, monkeypatch):
+    import config
+
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    first = config.development_secret("secret_key")
+    assert len(first) > 40 and config.development_secret("secret_key") == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_database_failure_shows_a_friendly_page_and_saves_nothing(app, client, factory, monkeypatch):
+    from app.extensions import db
+
+    school = factory.school()
+    teacher = factory.user(school, Role.TEACHER)
+    login(client, teacher)
+
+    def broken_commit():
+        raise OperationalError("COMMIT", {}, Exception("database is gone"))
+
+    monkeypatch.setattr(db.session, "commit", broken_commit)
+    response = client.post(
+        "/account/password", data={"current": PASSWORD, "password": "a-brand-new-pass", "confirm": "a-brand-new-pass"}
+    )
+    assert response.status_code == 500
+    assert "What you just did was not saved" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    # The session was rolled back: the old password still works.
+    assert app.test_client().post("/login/staff", data={"email": teacher.email, "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "method,url,kwargs",
+    [
+        ("post", "/login", {"data": "%%%", "content_type": "application/x-www-form-urlencoded"}),
+        ("post", "/login", {"data": b"\xff\xfe", "content_type": "multipart/form-data; boundary=x"}),
+        ("post", "/language", {"data": {"lang": "xx", "next": "//evil.example"}}),
+        ("get", "/admin/?page=-5", {}),
+        ("get", "/invite/" + "x" * 3000, {}),
+        ("post", "/login/verify", {"data": {"otp-code": "1" * 100}}),
+        ("put", "/login", {}),
+    ],
+)
+def test_malformed_requests_never_500(client, method, url, kwargs):
+    response = getattr(client, method)(url, **kwargs)
+    assert response.status_code < 500, response.status_code
