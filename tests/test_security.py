@@ -145,3 +145,27 @@ def test_database_failure_shows_a_friendly_page_and_saves_nothing(app, client, f
 def test_malformed_requests_never_500(client, method, url, kwargs):
     response = getattr(client, method)(url, **kwargs)
     assert response.status_code < 500, response.status_code
+
+
+def _redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.mark.skipif(not _redis_reachable(REDIS_URL), reason="no Redis at 127.0.0.1:6379")
+def test_login_rate_limit_works_with_redis_storage(app_factory):
+    import uuid
+
+    app = app_factory(
+        RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4()}", LOGIN_RATE_LIMIT="2 per minute"
+    )
+    client = app.test_client()
+    statuses = [client.post("/login/staff", data={"email": "a@b.c", "password": "x"}).status_code for _ in range(3)]
+    assert statuses == [422, 422, 429]
