@@ -8,7 +8,7 @@ export DARI_CONFIG ?= development
 PO := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install install-dev translations extract-messages migrate demo clean
+.PHONY: run test install install-dev translations extract-messages migrate content-check clean
 
 run: install translations
 	@mkdir -p instance
@@ -41,7 +41,10 @@ translations: $(MO)
 # Developer helpers: refresh the catalogue after changing UI strings, and make a migration.
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --no-wrap -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap --ignore-obsolete
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap --ignore-obsolete --no-fuzzy-matching
+
+content-check: install
+	$(BIN)/flask content check
 
 migrate: install
 	$(BIN)/flask db migrate -m "$(m)"

@@ -52,6 +52,8 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
 
+    # Folder holding lessons/ and quizzes/; read once at start-up.
+    CONTENT_ROOT = os.environ.get("CONTENT_ROOT", str(BASE_DIR))
     # The page quick-exit leaves for; neutral on purpose.
     QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.google.com/")
     TESTING = False
@@ -78,6 +80,9 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     SERVER_NAME = None
+    # Small fixture modules keep engine tests independent of the curriculum; tests of the real
+    # curriculum point CONTENT_ROOT at the repository.
+    CONTENT_ROOT = str(BASE_DIR / "tests" / "content" / "valid")
 
 
 class ProductionConfig(Config):

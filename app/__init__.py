@@ -6,12 +6,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, Config
+from app import content
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import select_locale, select_timezone
 from app.security import set_security_headers
 
 
-def create_app(config_class: type[Config] | None = None) -> Flask:
+def create_app(config_class: type[Config] | None = None, strict_content: bool = True) -> Flask:
     if config_class is None:
         config_class = CONFIGS[os.environ.get("DARI_CONFIG", "development")]
     app = Flask(
@@ -23,6 +24,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     config_class.finalize(app.config)
 
     _init_extensions(app)
+    content.init_app(app, strict=strict_content)
     _register_blueprints(app)
     app.after_request(set_security_headers)
 
@@ -55,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
+    from app.learn import bp as learn_bp
     from app.main import bp as main_bp
 
     app.register_blueprint(errors_bp)
@@ -62,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(learn_bp, url_prefix="/learn")
 
 
 @event.listens_for(Engine, "connect")

@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(schools)
     app.cli.add_command(users)
+    app.cli.add_command(content_group)
 
 
 def _get_or_create_user(school: School, **fields) -> tuple[User, bool]:
@@ -146,3 +147,28 @@ def create_user(school_code, role, email, username, display_name, password):
         raise click.ClickException("that account already exists")
     db.session.commit()
     click.echo(f"Created {role} {user.login_name} at {school.code}.")
+
+
+@click.group("content", cls=AppGroup)
+def content_group():
+    """Lessons and quizzes."""
+
+
+@content_group.command("check")
+def content_check():
+    """Validate every lesson, teacher guide and quiz; print `file: field: problem` for each error."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app.content.loader import ContentError, load_library
+
+    root = Path(current_app.config["CONTENT_ROOT"])
+    try:
+        modules = load_library(root).modules
+    except ContentError as exc:
+        for line in exc.problems:
+            click.echo(line, err=True)
+        click.echo(f"{len(exc.problems)} problem(s) in {root}", err=True)
+        raise SystemExit(1)
+    click.echo(f"content ok: {len(modules)} modules in {root}")

@@ -1,6 +1,10 @@
 """Import every model so Alembic and create_all() see the whole schema."""
 from app.models.classroom import Classroom, Enrollment
+from app.models.progress import LessonProgress, QuizAnswer, QuizAttempt, ReflectionAnswer
 from app.models.school import School
 from app.models.user import Invite, RecoveryCode, Role, User
 
-__all__ = ["Classroom", "Enrollment", "Invite", "RecoveryCode", "Role", "School", "User"]
+__all__ = [
+    "Classroom", "Enrollment", "Invite", "LessonProgress", "QuizAnswer", "QuizAttempt",
+    "RecoveryCode", "ReflectionAnswer", "Role", "School", "User",
+]

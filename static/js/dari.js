@@ -16,6 +16,18 @@
       });
     });
   });
+  // Scenario choices: show the feedback at once instead of reloading the page.
+  document.querySelectorAll("form[data-scenario]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var picked = form.querySelector("input[type=radio]:checked");
+      if (!picked) return;
+      event.preventDefault();
+      var area = form.parentElement.querySelector(".feedback-area");
+      area.querySelectorAll("[data-feedback-for]").forEach(function (p) {
+        p.hidden = p.getAttribute("data-feedback-for") !== picked.value;
+      });
+    });
+  });
   // Move focus to the error summary so keyboard and screen-reader users hear what went wrong.
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();

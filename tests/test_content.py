@@ -1,0 +1,133 @@
+"""The content format: loading, checking, and rendering once at start-up."""
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.content import ContentError, library
+from app.content.loader import load_library
+
+CONTENT = Path(__file__).parent / "content"
+VALID = CONTENT / "valid"
+
+# Each broken fixture: (file, field) the message must name.
+BROKEN = {
+    "missing-korean-lesson": ("lessons/m/ko.md", "(file)"),
+    "missing-teacher-guide": ("lessons/m/teacher.ko.md", "(file)"),
+    "lesson-without-quiz": ("quizzes/m.yaml", "(file)"),
+    "quiz-without-lesson": ("quizzes/orphan.yaml", "(file)"),
+    "front-matter-wrong-type": ("lessons/m/en.md", "front matter: minutes"),
+    "front-matter-id-mismatch": ("lessons/m/en.md", "front matter: id"),
+    "languages-differ-in-minutes": ("lessons/m/ko.md", "front matter: minutes"),
+    "languages-differ-in-steps": ("lessons/m/ko.md", "body"),
+    "languages-differ-in-blocks": ("lessons/m/ko.md", "step 1"),
+    "text-before-first-step": ("lessons/m/en.md", "body"),
+    "scenario-with-one-choice": ("lessons/m/en.md", "step 1 scenario (body line 4): choices"),
+    "quiz-no-correct-option": ("quizzes/m.yaml", "questions.0(q1)"),
+    "quiz-single-with-two-correct": ("quizzes/m.yaml", "questions.0(q1)"),
+    "quiz-bad-option-id": ("quizzes/m.yaml", "questions.0(q1).options.1(Not Valid).id"),
+    "quiz-duplicate-question-ids": ("quizzes/m.yaml", "(top)"),
+    "quiz-missing-korean": ("quizzes/m.yaml", "questions.0(q1).prompt.ko"),
+    "quiz-invalid-yaml": ("quizzes/m.yaml", "(file)"),
+}
+
+
+def test_every_broken_fixture_is_listed_here():
+    assert {p.name for p in (CONTENT / "broken").iterdir() if p.is_dir()} == set(BROKEN)
+
+
+def run_check(root: Path):
+    app = create_app(_config(root), strict_content=False)
+    return app.test_cli_runner().invoke(args=["content", "check"])
+
+
+def _config(root: Path):
+    from config import TestConfig
+
+    class Config(TestConfig):
+        CONTENT_ROOT = str(root)
+
+    return Config
+
+
+def test_check_passes_on_valid_content():
+    result = run_check(VALID)
+    assert result.exit_code == 0, result.output
+    assert "content ok: 2 modules" in result.output
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_check_names_file_and_field_of_each_problem(case):
+    path, field = BROKEN[case]
+    result = run_check(CONTENT / "broken" / case)
+    assert result.exit_code == 1
+    assert f"{path}: {field}" in result.output, result.output
+
+
+@pytest.mark.parametrize("case", ["quiz-no-correct-option", "missing-korean-lesson"])
+def test_app_refuses_to_start_on_invalid_content_with_the_same_message(case):
+    path, field = BROKEN[case]
+    with pytest.raises(ContentError) as info:
+        create_app(_config(CONTENT / "broken" / case))
+    assert any(line.startswith(f"{path}: {field}") for line in info.value.problems)
+
+
+def test_the_repository_content_is_valid():
+    root = Path(__file__).resolve().parent.parent
+    modules = load_library(root).modules
+    assert len(modules) >= 1
+
+
+def test_steps_and_blocks_are_parsed():
+    lib = load_library(VALID)
+    module = lib.get("sample-consent")
+    lesson = module.lesson("ko")
+    assert [s.title for s in lesson.steps] == ["먼저 물어보기", "생각해 보기", "참고 자료"]
+    kinds = [b.kind for s in lesson.steps for b in s.blocks]
+    assert kinds == ["scenario", "reflect"]
+    assert [m.id for m in lib.modules] == ["sample-consent", "sample-help"]  # by order
+    assert lib.get("sample-help").sensitive and not module.sensitive
+
+
+def test_script_in_content_never_reaches_a_page():
+    lesson = load_library(VALID).get("sample-consent").lesson("en")
+    html = "".join(str(p) for s in lesson.steps for p in s.parts if isinstance(p, str))
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "<strong>freely given</strong>" in html
+
+
+@pytest.mark.parametrize(
+    "markdown,forbidden",
+    [
+        ('<img src="https://tracker.example/p.gif">', "<img"),
+        ("![x](https://tracker.example/p.gif)", "<img"),
+        ("[click](javascript:alert(1))", 'href="javascript:'),
+        ('<a href="#" onclick="x()">y</a>', "<a "),
+    ],
+)
+def test_sanitiser_removes_dangerous_markup(markdown, forbidden):
+    from app.content.render import to_html
+
+    assert forbidden not in str(to_html(markdown))
+
+
+def test_links_leave_no_referrer():
+    from app.content.render import to_html
+
+    assert 'rel="noopener noreferrer"' in str(to_html("[source](https://example.org/)"))
+
+
+def test_markdown_is_rendered_at_start_up_not_per_request(app, factory, as_user, monkeypatch):
+    import app.content.render as render
+
+    def fail(*args, **kwargs):
+        raise AssertionError("Markdown rendered during a request")
+
+    monkeypatch.setattr(render._md, "render", fail)
+    monkeypatch.setattr(render._md, "parse", fail)
+    monkeypatch.setattr(render.nh3, "clean", fail)
+    client = as_user(factory.user(factory.school(), "student"))
+    for url in ["/learn/sample-consent/step/1", "/learn/sample-help/step/1", "/learn/sample-consent/quiz"]:
+        assert client.get(url).status_code == 200
+    with app.app_context():
+        assert library().get("sample-consent") is not None

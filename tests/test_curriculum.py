@@ -1,0 +1,98 @@
+"""The real curriculum: every module works end to end in both languages and cites its sources."""
+import re
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup
+
+from app.content.loader import load_library
+from app.models import Role
+from config import BASE_DIR
+
+LIBRARY = load_library(BASE_DIR)
+MODULES = [m.id for m in LIBRARY.modules]
+REFERENCE_TITLES = {"en": "References", "ko": "참고 자료"}
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory(CONTENT_ROOT=str(BASE_DIR))
+
+
+def test_there_are_eight_modules_in_order():
+    assert len(MODULES) == 8
+    assert [m.order for m in LIBRARY.modules] == list(range(1, 9))
+
+
+@pytest.mark.parametrize("module_id", MODULES)
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_module_meets_the_curriculum_standard(module_id, locale):
+    module = LIBRARY.get(module_id)
+    lesson = module.lesson(locale)
+    assert 5 <= lesson.step_count <= 8
+    kinds = {b.kind for s in lesson.steps for b in s.blocks}
+    assert {"scenario", "reflect", "callout"} <= kinds
+    assert 8 <= len(module.quiz.questions) <= 12
+    assert module.quiz.pass_mark == 80
+    assert 6 <= int(lesson.meta.grades.split("-")[0]) and int(lesson.meta.grades.split("-")[1]) <= 12
+    assert 15 <= lesson.meta.minutes <= 35
+
+
+@pytest.mark.parametrize("module_id", MODULES)
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_references_step_lists_sources(module_id, locale):
+    lesson = LIBRARY.get(module_id).lesson(locale)
+    last = lesson.steps[-1]
+    assert last.title == REFERENCE_TITLES[locale], f"last step of {module_id}/{locale} is {last.title!r}"
+    html = "".join(str(p) for p in last.parts if isinstance(p, Markup))
+    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    assert items and all(re.sub(r"<[^>]+>", "", i).strip() for i in items), f"{module_id}/{locale}: empty references"
+
+
+SENSITIVE_WORDS = ("deepfake", "sextortion", "abuse", "threat", "upstander", "happens to you")
+
+
+@pytest.mark.parametrize("module_id", MODULES)
+def test_sensitive_modules_open_with_a_content_note(module_id):
+    module = LIBRARY.get(module_id)
+    title = module.lesson("en").meta.title.lower()
+    if any(word in title or word in module_id for word in SENSITIVE_WORDS):
+        assert module.sensitive, f"{module_id} needs a content_note"
+
+
+def correct_answers(module) -> dict:
+    data = {}
+    for q in module.quiz.questions:
+        ids = sorted(q.correct_ids)
+        data[f"q-{q.id}"] = ids if q.type == "multiple" else ids[0]
+    return data
+
+
+@pytest.mark.parametrize("module_id", MODULES)
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_student_takes_the_module_end_to_end(app, factory, as_user, module_id, locale):
+    module = LIBRARY.get(module_id)
+    lesson = module.lesson(locale)
+    client = as_user(factory.user(factory.school(locale=locale), Role.STUDENT))
+    headers = {"Accept-Language": locale}
+    assert lesson.meta.title in client.get(f"/learn/{module_id}", headers=headers).get_data(as_text=True)
+    for step in lesson.steps:
+        page = client.get(f"/learn/{module_id}/step/{step.number}", headers=headers).get_data(as_text=True)
+        assert f"<h1>{Markup.escape(step.title)}</h1>" in page
+        response = client.post(f"/learn/{module_id}/step/{step.number}", headers=headers)
+        assert response.status_code == 302
+    quiz = client.get(f"/learn/{module_id}/quiz", headers=headers).get_data(as_text=True)
+    attempt = re.search(r'name="attempt" value="(\d+)"', quiz).group(1)
+    response = client.post(f"/learn/{module_id}/quiz", data={"attempt": attempt, **correct_answers(module)}, headers=headers)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    result = client.get(response.headers["Location"], headers=headers).get_data(as_text=True)
+    expected = "내 점수: 100%" if locale == "ko" else "Your result: 100%"
+    assert expected in result
+
+
+@pytest.mark.parametrize("module_id", MODULES)
+def test_teacher_guide_covers_disclosures(module_id):
+    module = LIBRARY.get(module_id)
+    for locale, words in {"en": ("disclos",), "ko": ("털어놓", "공개", "말할 때", "이야기할 때", "알렸", "밝히")}.items():
+        guide = str(module.guide(locale))
+        assert any(w in guide for w in words), f"{module_id} teacher.{locale}.md says nothing about disclosures"
