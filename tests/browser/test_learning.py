@@ -61,17 +61,18 @@ def test_quiz_by_keyboard_only_in_korean(page, student):
 
     # Radio groups: Tab enters the group, arrow keys choose; checkboxes toggle with Space.
     tab_to(page.locator('input[name="q-photo-vs-post"]').first.get_attribute("id"))
-    for _ in range(3):
+    for _ in range(3):  # options are shuffled: arrow to the right one, then Space selects it
         if page.evaluate("document.activeElement.value") == "disagree":
             break
         page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
     assert page.locator("#q-photo-vs-post-disagree").is_checked()
 
     for option in ("reversible", "specific"):
         tab_to(f"q-parts-of-consent-{option}")
         page.keyboard.press("Space")
     tab_to("q-silence-true")
-    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # moves to "false" and selects it
     assert page.locator("#q-silence-false").is_checked()
 
     page.keyboard.press("Tab")
