@@ -57,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
+    from app.classes import bp as classes_bp
     from app.learn import bp as learn_bp
     from app.main import bp as main_bp
 
@@ -66,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(learn_bp, url_prefix="/learn")
+    app.register_blueprint(classes_bp)
 
 
 @event.listens_for(Engine, "connect")

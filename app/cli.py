@@ -44,8 +44,9 @@ def _get_or_create_user(school: School, **fields) -> tuple[User, bool]:
 
 
 @click.command("demo")
+@click.option("--big", is_flag=True, help="Also seed a large school (code BIG): 2,000 students in 60 classes.")
 @with_appcontext
-def demo():
+def demo(big: bool = False):
     """Create the demo school with one account per role, a class and students (idempotent)."""
     name, code = DEMO_SCHOOL
     school = db.session.scalar(select(School).where(School.code == code))
@@ -75,6 +76,10 @@ def demo():
             db.session.add(Enrollment(classroom_id=classroom.id, user_id=user.id))
     db.session.commit()
     _print_demo_accounts()
+    if big:
+        from app.demo_big import create_big_demo
+
+        create_big_demo()
 
 
 def _print_demo_accounts() -> None:

@@ -1,6 +1,6 @@
 """What every template can use."""
 from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_time, get_locale
 
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,7 +23,10 @@ def register(app: Flask) -> None:
             "Role": Role,
             "request_path": request.full_path.rstrip("?") if request else "/",
             "current_user_classes": _current_user_classes,
+            "assigned_to_me": _assigned_to_me,
         }
+
+    app.add_template_filter(school_time, "school_time")
 
     @app.template_filter("role_name")
     def role_name(role: str) -> str:
@@ -49,3 +52,17 @@ def _current_user_classes() -> list[Classroom]:
         .order_by(Classroom.name)
     )
     return list(db.session.scalars(stmt))
+
+
+def school_time(moment) -> str:
+    """A stored UTC moment as the school reads it: flask-babel's time zone is the school's."""
+    return f"{format_date(moment, 'medium')} {format_time(moment, 'HH:mm')}"
+
+
+def _assigned_to_me() -> list:
+    """A student's assigned modules, in the order to do them (see app.classes.student_home)."""
+    if not current_user.is_authenticated or current_user.role != Role.STUDENT:
+        return []
+    from app.classes.student_home import assigned_modules
+
+    return assigned_modules(current_user)

@@ -8,8 +8,11 @@ ROLES = [ANON, Role.STUDENT, Role.TEACHER, Role.COUNSELOR, Role.SCHOOL_ADMIN]
 ADMIN = {Role.SCHOOL_ADMIN}
 EVERYONE = {Role.STUDENT, Role.TEACHER, Role.COUNSELOR, Role.SCHOOL_ADMIN}
 STAFF = {Role.TEACHER, Role.COUNSELOR, Role.SCHOOL_ADMIN}
+CLASS_READ = {Role.TEACHER, Role.SCHOOL_ADMIN}  # the class's teachers; admins read only
+CLASS_MANAGE = {Role.TEACHER}
 
-# (method, url template, roles allowed). {user} is a target user of school A, {invite} an invite of A.
+# (method, url template, roles allowed). {user} is a target user of school A, {invite} an invite of A,
+# {class} a class of A taught by the matrix teacher, {student} a student in it, {assignment} its assignment.
 ROUTES = [
     ("GET", "/account/", EVERYONE),
     ("GET", "/account/password", EVERYONE),
@@ -22,6 +25,22 @@ ROUTES = [
     ("GET", "/learn/sample-consent/quiz", EVERYONE),
     ("GET", "/learn/sample-consent/preview", STAFF),
     ("GET", "/learn/sample-consent/guide", STAFF),
+    ("GET", "/classes", CLASS_READ),
+    ("GET", "/classes/new", CLASS_MANAGE),
+    ("GET", "/classes/{class}", CLASS_READ),
+    ("GET", "/classes/{class}/edit", CLASS_MANAGE),
+    ("POST", "/classes/{class}/archive", CLASS_MANAGE),
+    ("POST", "/classes/{class}/join-code", CLASS_MANAGE),
+    ("GET", "/classes/{class}/roster/add", CLASS_MANAGE),
+    ("POST", "/classes/{class}/students/{student}/reset-password", CLASS_MANAGE),
+    ("GET", "/classes/{class}/delete-roster", CLASS_MANAGE),
+    ("GET", "/classes/{class}/dashboard", CLASS_READ),
+    ("GET", "/classes/{class}/dashboard.csv", CLASS_READ),
+    ("GET", "/classes/{class}/modules/sample-consent/items", CLASS_READ),
+    ("GET", "/classes/{class}/students/{student}", CLASS_READ),
+    ("GET", "/classes/{class}/assignments", CLASS_READ),
+    ("GET", "/classes/{class}/assignments/{assignment}/edit", CLASS_MANAGE),
+    ("POST", "/classes/{class}/assignments/{assignment}/delete", CLASS_MANAGE),
     ("GET", "/admin/", ADMIN),
     ("GET", "/admin/invites", ADMIN),
     ("POST", "/admin/invites/{invite}/revoke", ADMIN),
@@ -35,18 +54,31 @@ ROUTES = [
 @pytest.fixture
 def world(app, factory):
     from app.extensions import db
-    from app.models import Invite
+    from app.models import Assignment, Classroom, Enrollment, Invite
 
     a, b = factory.school("ALPHA"), factory.school("BETA")
     users = {role: factory.user(a, role) for role in ROLES if role != ANON}
     target = factory.user(a, Role.TEACHER, totp=True)
     outsider_admin = factory.user(b, Role.SCHOOL_ADMIN)
+    outsider_teacher = factory.user(b, Role.TEACHER)
     with app.app_context():
         invite, _ = Invite.issue(a.id, "teacher", "x@alpha.example", users[Role.SCHOOL_ADMIN].id, 24)
-        db.session.add(invite)
+        classroom = Classroom(school_id=a.id, name="2-3", grade=8, school_year="2026", join_code="MATRX2")
+        db.session.add_all([invite, classroom])
+        db.session.flush()
+        for member in (users[Role.TEACHER], users[Role.STUDENT]):
+            db.session.add(Enrollment(classroom_id=classroom.id, user_id=member.id))
+        assignment = Assignment(classroom_id=classroom.id, module_id="sample-consent")
+        db.session.add(assignment)
         db.session.commit()
-        invite_id = invite.id
-    return {"users": users, "target": target, "invite": invite_id, "outsider_admin": outsider_admin}
+        ids = {"invite": invite.id, "class": classroom.id, "assignment": assignment.id}
+    return {"users": users, "target": target, **ids, "student": users[Role.STUDENT].id,
+            "outsider_admin": outsider_admin, "outsider_teacher": outsider_teacher}
+
+
+def url_for_world(template, world):
+    return template.format(user=world["target"].id, invite=world["invite"], student=world["student"],
+                           assignment=world["assignment"], **{"class": world["class"]})
 
 
 def _call(client, method, url):
@@ -55,33 +87,39 @@ def _call(client, method, url):
 
 @pytest.mark.parametrize("method,template,allowed", ROUTES, ids=[f"{m} {u}" for m, u, _ in ROUTES])
 def test_route_access_by_role(app, world, as_user, method, template, allowed):
-    url = template.format(user=world["target"].id, invite=world["invite"])
+    url = url_for_world(template, world)
     for role in ROLES:
         client = app.test_client() if role == ANON else as_user(world["users"][role])
         response = _call(client, method, url)
         if role == ANON:
             assert response.status_code == 302 and "/login" in response.headers["Location"], role
         elif role in allowed:
-            assert response.status_code in (200, 302, 422), (role, response.status_code)  # 422: reached the form
+            # 400 and 422: past access control, the empty POST itself was refused
+            assert response.status_code in (200, 302, 400, 422), (role, response.status_code)
             if response.status_code == 302:
                 assert "/login" not in response.headers["Location"], role
         else:
             assert response.status_code == 403, (role, response.status_code)
 
 
-SCHOOL_SCOPED = [(m, u) for m, u, _ in ROUTES if "{" in u]
+SCHOOL_SCOPED = [(m, u, a) for m, u, a in ROUTES if "{" in u]
 
 
-@pytest.mark.parametrize("method,template", SCHOOL_SCOPED, ids=[f"{m} {u}" for m, u in SCHOOL_SCOPED])
-def test_another_schools_admin_gets_404(app, world, as_user, method, template):
+@pytest.mark.parametrize("method,template,allowed", SCHOOL_SCOPED, ids=[f"{m} {u}" for m, u, _ in SCHOOL_SCOPED])
+@pytest.mark.parametrize("outsider", ["outsider_admin", "outsider_teacher"])
+def test_another_schools_staff_get_404(app, world, as_user, method, template, allowed, outsider):
+    """Staff of school B holding a role the route admits cannot even tell school A's object exists;
+    a role the route never admits is refused as such (403) before anything is looked up."""
     from app.extensions import db
-    from app.models import User
+    from app.models import Assignment, User
 
-    url = template.format(user=world["target"].id, invite=world["invite"])
+    user = world[outsider]
+    url = url_for_world(template, world)
     with app.app_context():
         before = db.session.get(User, world["target"].id).password_hash
-    response = _call(as_user(world["outsider_admin"]), method, url)
-    assert response.status_code == 404
+    response = _call(as_user(user), method, url)
+    assert response.status_code == (404 if user.role in allowed else 403)
     with app.app_context():
         target = db.session.get(User, world["target"].id)
         assert target.active and target.password_hash == before and target.totp_enabled
+        assert db.session.get(Assignment, world["assignment"]) is not None

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SubmitField
+from wtforms import EmailField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.models import Role
@@ -8,9 +8,9 @@ from app.models import Role
 
 def staff_role_choices():
     return [
-        (Role.TEACHER.value, _l("Teacher")),
-        (Role.COUNSELOR.value, _l("Counselor")),
-        (Role.SCHOOL_ADMIN.value, _l("School admin")),
+        SelectChoice(Role.TEACHER.value, _l("Teacher")),
+        SelectChoice(Role.COUNSELOR.value, _l("Counselor")),
+        SelectChoice(Role.SCHOOL_ADMIN.value, _l("School admin")),
     ]
 
 

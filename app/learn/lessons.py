@@ -9,7 +9,7 @@ from app.extensions import db
 from app.learn import bp
 from app.learn.forms import ReflectionForm
 from app.learn.grading import standings
-from app.models import LessonProgress, QuizAttempt, ReflectionAnswer
+from app.models import LessonProgress, QuizAttempt, ReflectionAnswer, Role
 from app.models.base import utcnow
 
 
@@ -33,16 +33,21 @@ def progress_for(module_id: str) -> LessonProgress | None:
 @bp.route("/")
 @login_required
 def catalogue():
-    modules = library().modules
+    from app.classes.student_home import Home, student_home
+
     progress = {
         p.module_id: p
         for p in db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == current_user.id))
     }
+    scores = standings(current_user.id)
     in_progress = [p for p in progress.values() if p.completed_at is None and library().get(p.module_id)]
     resume = max(in_progress, key=lambda p: p.updated_at, default=None)
+    home = student_home(current_user, progress, scores) if current_user.role == Role.STUDENT else Home([], set())
     return render_template(
-        "learn/catalogue.html", modules=modules, progress=progress, scores=standings(current_user.id),
-        resume=resume, resume_module=library().get(resume.module_id) if resume else None, locale=locale(),
+        "learn/catalogue.html", assigned=home.items, excused=home.excused,
+        modules=[m for m in library().modules if m.id not in home.assigned_ids],
+        progress=progress, scores=scores, resume=resume,
+        resume_module=library().get(resume.module_id) if resume else None, locale=locale(),
     )
 
 

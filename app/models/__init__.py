@@ -1,10 +1,11 @@
 """Import every model so Alembic and create_all() see the whole schema."""
+from app.models.assignment import Assignment, AssignmentStudent, Excusal
 from app.models.classroom import Classroom, Enrollment
 from app.models.progress import LessonProgress, QuizAnswer, QuizAttempt, ReflectionAnswer
 from app.models.school import School
 from app.models.user import Invite, RecoveryCode, Role, User
 
 __all__ = [
-    "Classroom", "Enrollment", "Invite", "LessonProgress", "QuizAnswer", "QuizAttempt",
+    "Assignment", "AssignmentStudent", "Excusal", "Classroom", "Enrollment", "Invite", "LessonProgress", "QuizAnswer", "QuizAttempt",
     "RecoveryCode", "ReflectionAnswer", "Role", "School", "User",
 ]

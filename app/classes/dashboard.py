@@ -1,0 +1,122 @@
+"""What a class learned: the progress grid, its CSV, quiz item analysis and one student's record.
+Teachers of the class and school admins (read-only) may look; the rules live in progress.py."""
+import csv
+import io
+
+from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
+from werkzeug.utils import secure_filename
+
+from app.classes import bp, progress
+from app.classes.access import can_manage, class_or_404, student_in_class_or_404, teacher_or_admin
+from app.content import library
+from app.learn.lessons import locale
+from app.models.base import utcnow
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@bp.route("/classes/<int:class_id>/dashboard")
+@teacher_or_admin
+def dashboard(class_id: int):
+    classroom = class_or_404(class_id, manage=False)
+    board = progress.build_dashboard(classroom.id)
+    sort = progress.resolve_sort(request.args.get("sort"), board.columns)
+    return render_template(
+        "classes/dashboard.html", classroom=classroom, board=board, rows=progress.sorted_rows(board, sort),
+        sort=sort, status_text=StatusText(), locale=locale(), can_manage=can_manage(classroom),
+    )
+
+
+@bp.route("/classes/<int:class_id>/dashboard.csv")
+@teacher_or_admin
+def dashboard_csv(class_id: int):
+    classroom = class_or_404(class_id, manage=False)
+    board = progress.build_dashboard(classroom.id)
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel reads the file as UTF-8 (Korean names) only with a BOM
+    writer = csv.writer(out)
+    for line in _csv_lines(board):
+        writer.writerow([_neutralise(value) for value in line])
+    name = secure_filename(classroom.name) or "class"
+    filename = f"dari-{name}-{classroom.id}-progress-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        out.getvalue(), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _csv_lines(board: progress.Dashboard):
+    lang, status_text = locale(), StatusText()
+    header = [_("Student"), _("Username")]
+    for column in board.columns:
+        title = column.module.lesson(lang).meta.title
+        header += [_("%(module)s: status", module=title), _("%(module)s: best score (%%)", module=title)]
+    yield header
+    for row in board.rows:
+        line = [row.student.display_name, row.student.username or ""]
+        for cell in row.cells:
+            line += [status_text(cell, with_overdue=True), "" if cell.best is None else cell.best]
+        yield line
+
+
+def _neutralise(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@bp.route("/classes/<int:class_id>/modules/<module_id>/items")
+@teacher_or_admin
+def items(class_id: int, module_id: str):
+    classroom = class_or_404(class_id, manage=False)
+    module = library().get(module_id)
+    if module is None:
+        abort(404)
+    analysis = progress.item_analysis(classroom.id, module)
+    return render_template(
+        "classes/items.html", classroom=classroom, module=module, lesson=module.lesson(locale()),
+        items=analysis, most_missed=progress.most_missed(analysis),
+        students=max((i.first for i in analysis), default=0),
+    )
+
+
+@bp.route("/classes/<int:class_id>/students/<int:student_id>")
+@teacher_or_admin
+def student_detail(class_id: int, student_id: int):
+    classroom = class_or_404(class_id, manage=False)
+    student = student_in_class_or_404(classroom, student_id)
+    return render_template(
+        "classes/student.html", classroom=classroom, student=student, locale=locale(),
+        record=progress.student_record(classroom.id, student.id), status_text=StatusText(),
+    )
+
+
+class StatusText:
+    """A cell's status in words. Translated once per request: a grid asks hundreds of times."""
+
+    def __init__(self):
+        self.fixed = {
+            progress.NOT_ASSIGNED: _("Not assigned"),
+            progress.EXCUSED: _("Excused"),
+            progress.NOT_STARTED: _("Not started"),
+            progress.DONE: _("Done"),
+        }
+        self.in_progress = _("In progress (step %(n)d of %(m)d)")
+        self.overdue = _("%(status)s, overdue")
+        self.overdue_tag = _("Overdue")
+        self._best = _("Best score %(score)d%%")
+        self._of = _("%(done)d of %(assigned)d")
+
+    def best(self, score: int) -> str:
+        return self._best % {"score": score}
+
+    def of(self, done: int, assigned: int) -> str:
+        return self._of % {"done": done, "assigned": assigned}
+
+    def __call__(self, cell: progress.Cell, with_overdue: bool = False) -> str:
+        text = self.fixed.get(cell.status) or self.in_progress % {"n": cell.step, "m": cell.steps}
+        if with_overdue and cell.overdue:
+            text = self.overdue % {"status": text}
+        return text

@@ -1,0 +1,274 @@
+"""What a class has learned: the dashboard grid, per-question analysis and one student's record.
+Each function runs a fixed number of queries whatever the class size (bulk IN / GROUP BY)."""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from app.classes.access import students_of
+from app.content import library
+from app.content.loader import Module
+from app.content.schemas import Question
+from app.extensions import db
+from app.models import Assignment, Enrollment, LessonProgress, QuizAnswer, QuizAttempt, Role, User
+from app.models.base import utcnow
+
+NOT_ASSIGNED, EXCUSED, NOT_STARTED, IN_PROGRESS, DONE = "not_assigned", "excused", "not_started", "in_progress", "done"
+# Sorting by a module puts whoever is furthest behind first; excused and unassigned last.
+STATUS_RANK = {NOT_STARTED: 0, IN_PROGRESS: 1, DONE: 2, EXCUSED: 3, NOT_ASSIGNED: 4}
+SORTS = ("name", "progress")
+
+
+@dataclass
+class Cell:
+    status: str
+    step: int = 0
+    steps: int = 0
+    best: int | None = None
+    attempts: int = 0
+    passed: bool = False
+    overdue: bool = False
+
+    @property
+    def counts(self) -> bool:
+        """Assigned to this student and not excused: part of the module's totals."""
+        return self.status not in (NOT_ASSIGNED, EXCUSED)
+
+
+@dataclass
+class Column:
+    assignment: Assignment
+    module: Module
+    chosen: set[int] = field(default_factory=set)
+    excused: set[int] = field(default_factory=set)
+    done: int = 0
+    assigned: int = 0
+    scores: list[int] = field(default_factory=list)
+
+    @property
+    def average(self) -> int | None:
+        return round(sum(self.scores) / len(self.scores)) if self.scores else None
+
+
+@dataclass
+class Row:
+    student: User
+    cells: list[Cell]
+
+    @property
+    def done(self) -> int:
+        return sum(c.status == DONE for c in self.cells)
+
+    @property
+    def assigned(self) -> int:
+        return sum(c.counts for c in self.cells)
+
+
+@dataclass
+class Dashboard:
+    columns: list[Column]
+    rows: list[Row]
+
+
+# --- queries --------------------------------------------------------------------------------
+
+def class_students(classroom_id: int):
+    """The ids of a class's students, as a subquery (teachers are enrolled too)."""
+    return (
+        select(Enrollment.user_id)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.classroom_id == classroom_id, User.role == Role.STUDENT)
+    )
+
+
+def class_columns(classroom_id: int) -> list[Column]:
+    """The class's assignments in library order; assignments of modules no longer in the library drop out."""
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.classroom_id == classroom_id)
+        .options(selectinload(Assignment.chosen), selectinload(Assignment.excusals))
+    ).all()
+    position = {m.id: n for n, m in enumerate(library().modules)}
+    columns = [
+        Column(a, library().get(a.module_id), a.chosen_ids, a.excused_ids)
+        for a in assignments if a.module_id in position
+    ]
+    return sorted(columns, key=lambda c: position[c.module.id])
+
+
+def _progress(students, module_ids: list[str]) -> dict:
+    stmt = select(
+        LessonProgress.user_id, LessonProgress.module_id, LessonProgress.current_step,
+        LessonProgress.steps_done, LessonProgress.completed_at, LessonProgress.updated_at,
+    ).where(LessonProgress.user_id.in_(students), LessonProgress.module_id.in_(module_ids))
+    return {(p.user_id, p.module_id): p for p in db.session.execute(stmt)}
+
+
+def _standings(students, module_ids: list[str]) -> dict:
+    stmt = (
+        select(
+            QuizAttempt.user_id, QuizAttempt.module_id, func.max(QuizAttempt.score), func.count(),
+            func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
+        )
+        .where(QuizAttempt.user_id.in_(students), QuizAttempt.module_id.in_(module_ids))
+        .where(QuizAttempt.submitted_at.is_not(None))
+        .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
+    )
+    return {(u, m): (best, n, bool(passed)) for u, m, best, n, passed in db.session.execute(stmt)}
+
+
+def _cell(student_id: int, column: Column, progress, standing, now: datetime) -> Cell:
+    if column.chosen and student_id not in column.chosen:
+        return Cell(NOT_ASSIGNED)
+    if student_id in column.excused:
+        return Cell(EXCUSED)
+    steps = column.module.step_count
+    best, attempts, passed = standing or (None, 0, False)
+    if progress is None:
+        status, step = NOT_STARTED, 0
+    elif progress.completed_at is not None:
+        status, step = DONE, steps
+    else:
+        status, step = IN_PROGRESS, max(1, min(progress.current_step, steps))
+    overdue = column.assignment.is_overdue(now) and not (status == DONE and passed)
+    return Cell(status, step, steps, best, attempts, passed, overdue)
+
+
+def build_dashboard(classroom_id: int, now: datetime | None = None) -> Dashboard:
+    now = now or utcnow()
+    columns = class_columns(classroom_id)
+    students = students_of(classroom_id)
+    module_ids = [c.module.id for c in columns]
+    progress = _progress(class_students(classroom_id), module_ids)
+    standings = _standings(class_students(classroom_id), module_ids)
+    rows = []
+    for student in students:
+        cells = []
+        for column in columns:
+            key = (student.id, column.module.id)
+            cell = _cell(student.id, column, progress.get(key), standings.get(key), now)
+            if cell.counts:
+                column.assigned += 1
+                column.done += cell.status == DONE
+                if cell.best is not None:
+                    column.scores.append(cell.best)
+            cells.append(cell)
+        rows.append(Row(student, cells))
+    return Dashboard(columns, rows)
+
+
+def resolve_sort(asked: str | None, columns: list[Column]) -> str:
+    """The sort in effect: a known key or module id; anything else falls back to name."""
+    if asked in SORTS or asked in {c.module.id for c in columns}:
+        return asked
+    return "name"
+
+
+def sorted_rows(board: Dashboard, sort: str) -> list[Row]:
+    """Rows come from the database by name; a stable sort keeps name order among equals."""
+    if sort == "progress":
+        return sorted(board.rows, key=lambda r: r.done)
+    index = next((n for n, c in enumerate(board.columns) if c.module.id == sort), None)
+    if index is None:
+        return list(board.rows)
+
+    def by_module(row: Row):
+        cell = row.cells[index]
+        return STATUS_RANK[cell.status], cell.step, -1 if cell.best is None else cell.best
+
+    return sorted(board.rows, key=by_module)
+
+
+# --- one student ------------------------------------------------------------------------------
+
+@dataclass
+class StudentModule:
+    column: Column
+    cell: Cell
+    progress: object | None
+    attempts: list[QuizAttempt]
+
+
+def student_record(classroom_id: int, student_id: int, now: datetime | None = None) -> list[StudentModule]:
+    """Every module assigned to the class, as it stands for one student. Reflections are never read."""
+    now = now or utcnow()
+    columns = class_columns(classroom_id)
+    module_ids = [c.module.id for c in columns]
+    progress = _progress([student_id], module_ids)
+    attempts: dict[str, list[QuizAttempt]] = defaultdict(list)
+    for attempt in db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == student_id, QuizAttempt.module_id.in_(module_ids))
+        .where(QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at, QuizAttempt.id)
+    ):
+        attempts[attempt.module_id].append(attempt)
+    record = []
+    for column in columns:
+        mine = attempts[column.module.id]
+        standing = None
+        if mine:
+            standing = (max(a.score or 0 for a in mine), len(mine), any(a.passed for a in mine))
+        p = progress.get((student_id, column.module.id))
+        record.append(StudentModule(column, _cell(student_id, column, p, standing, now), p, mine))
+    return record
+
+
+# --- quiz items -------------------------------------------------------------------------------
+
+@dataclass
+class Item:
+    question: Question
+    first: int = 0  # first submitted attempts that answered this question
+    first_correct: int = 0
+    attempts: int = 0  # all submitted attempts that answered it
+    wrong: dict[str, int] = field(default_factory=dict)  # chosen option ids -> how often
+
+    @property
+    def share(self) -> int | None:
+        return round(100 * self.first_correct / self.first) if self.first else None
+
+    @property
+    def misconception(self) -> tuple[list[str], int] | None:
+        """The most-chosen wrong answer (option ids in the question's order) and how often."""
+        if not self.wrong:
+            return None
+        chosen, count = min(self.wrong.items(), key=lambda kv: (-kv[1], kv[0]))
+        ids = set(chosen.split(","))
+        known = [o.id for o in self.question.options if o.id in ids]
+        return known + sorted(ids - set(known)), count
+
+
+def item_analysis(classroom_id: int, module: Module) -> list[Item]:
+    """Per question, in quiz order: first-attempt success, the favourite wrong answer, attempt count.
+    Answers in either language count together: item ids are shared."""
+    items = {q.id: Item(q) for q in module.quiz.questions}
+    stmt = (
+        select(
+            QuizAnswer.item_id, QuizAnswer.chosen, QuizAnswer.correct, func.count(),
+            func.sum(case((QuizAttempt.number == 1, 1), else_=0)),
+        )
+        .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
+        .where(QuizAttempt.module_id == module.id, QuizAttempt.submitted_at.is_not(None))
+        .where(QuizAttempt.user_id.in_(class_students(classroom_id)))
+        .group_by(QuizAnswer.item_id, QuizAnswer.chosen, QuizAnswer.correct)
+    )
+    for item_id, chosen, correct, count, first in db.session.execute(stmt):
+        item = items.get(item_id)
+        if item is None:  # a question since removed from the quiz
+            continue
+        item.attempts += count
+        item.first += first or 0
+        if correct:
+            item.first_correct += first or 0
+        else:
+            item.wrong[chosen] = item.wrong.get(chosen, 0) + count
+    return list(items.values())
+
+
+def most_missed(items: list[Item]) -> Item | None:
+    """The question fewest got right at the first try; none while nobody has missed anything."""
+    missed = [i for i in items if i.first and i.first_correct < i.first]
+    return min(missed, key=lambda i: i.first_correct / i.first, default=None)

@@ -1,0 +1,123 @@
+"""What a student was assigned, across their classes, with where they stand in each module.
+
+Three queries whatever the number of classes or modules: the assignments that reach the student,
+their lesson progress and their quiz standings (callers that already hold the last two pass them in)."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, not_, or_, select
+
+from app.content import Module, library
+from app.extensions import db
+from app.learn.grading import Standing, standings
+from app.models import Assignment, AssignmentStudent, Classroom, Enrollment, Excusal, LessonProgress, User
+from app.models.base import utcnow
+
+NOT_STARTED, IN_PROGRESS, QUIZ_TO_DO, DONE = "not_started", "in_progress", "quiz_to_do", "done"
+
+
+@dataclass
+class Item:
+    module: Module
+    due_at: datetime | None
+    status: str
+    step: int  # where "continue" goes
+    step_count: int
+    overdue: bool
+    best: int | None
+
+    @property
+    def done(self) -> bool:
+        return self.status == DONE
+
+
+@dataclass
+class Home:
+    items: list[Item]
+    excused: set[str]  # modules every assigning class gave the student an alternative for
+
+    @property
+    def assigned_ids(self) -> set[str]:
+        return {i.module.id for i in self.items}
+
+
+def _reaching(user: User):
+    """(module id, due date, excused?) for each assignment of the student's active classes
+    that is for the whole class or chose them."""
+    chosen_any = exists().where(AssignmentStudent.assignment_id == Assignment.id)
+    chosen_me = exists().where(AssignmentStudent.assignment_id == Assignment.id, AssignmentStudent.user_id == user.id)
+    excused = exists().where(Excusal.assignment_id == Assignment.id, Excusal.user_id == user.id)
+    return db.session.execute(
+        select(Assignment.module_id, Assignment.due_at, excused.label("excused"))
+        .join(Classroom, Classroom.id == Assignment.classroom_id)
+        .join(Enrollment, and_(Enrollment.classroom_id == Classroom.id, Enrollment.user_id == user.id))
+        .where(Classroom.school_id == user.school_id, Classroom.archived_at.is_(None))
+        .where(or_(not_(chosen_any), chosen_me))
+    ).all()
+
+
+def _merge(rows) -> tuple[dict[str, datetime | None], set[str]]:
+    """Same module from two classes: one item, the earliest due date wins. Excused only if
+    every class that assigns it excused the student."""
+    due: dict[str, datetime | None] = {}
+    excused: set[str] = set()
+    for module_id, due_at, is_excused in rows:
+        if library().get(module_id) is None:
+            continue  # content removed since it was assigned
+        if is_excused:
+            excused.add(module_id)
+            continue
+        if module_id not in due:
+            due[module_id] = due_at
+        elif due_at is not None and (due[module_id] is None or due_at < due[module_id]):
+            due[module_id] = due_at
+    return due, excused - set(due)
+
+
+def _item(module: Module, due_at, progress: LessonProgress | None, standing: Standing | None, now) -> Item:
+    passed = bool(standing and standing.passed)
+    if progress is not None and progress.completed_at is not None:
+        status = DONE if passed else QUIZ_TO_DO
+    elif progress is not None:
+        status = IN_PROGRESS
+    else:
+        status = NOT_STARTED
+    return Item(
+        module=module, due_at=due_at, status=status,
+        step=progress.current_step if progress else 1, step_count=module.step_count,
+        overdue=due_at is not None and due_at < now and status != DONE,
+        best=standing.best if standing else None,
+    )
+
+
+def _order(item: Item):
+    due = item.due_at.timestamp() if item.due_at else 0.0
+    return (item.done, not item.overdue, item.due_at is None, due, item.module.order)
+
+
+def student_home(
+    user: User,
+    progress: dict[str, LessonProgress] | None = None,
+    scores: dict[str, Standing] | None = None,
+) -> Home:
+    """The student's assigned modules, in the order to do them, and the modules they were excused from."""
+    due, excused = _merge(_reaching(user))
+    if not due:
+        return Home(items=[], excused=excused)
+    ids = list(due)
+    if progress is None:
+        progress = {
+            p.module_id: p
+            for p in db.session.scalars(
+                select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.module_id.in_(ids))
+            )
+        }
+    if scores is None:
+        scores = standings(user.id, ids)
+    now = utcnow()
+    items = [_item(library().get(m), due[m], progress.get(m), scores.get(m), now) for m in ids]
+    return Home(items=sorted(items, key=_order), excused=excused)
+
+
+def assigned_modules(user: User) -> list[Item]:
+    return student_home(user).items
