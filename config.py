@@ -14,12 +14,17 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def development_secret(name: str) -> str:
-    """A secret generated once into instance/ so development restarts keep sessions valid."""
+def development_secret(name: str, fernet: bool = False) -> str:
+    """A secret generated once into instance/ so development restarts keep sessions and reports."""
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     path = INSTANCE_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
+        if fernet:
+            from cryptography.fernet import Fernet
+
+            path.write_text(Fernet.generate_key().decode())
+        else:
+            path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -34,6 +39,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Set explicitly: Flask-Limiter otherwise keeps whatever the previously initialised app had.
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
@@ -52,6 +59,23 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
 
+    # Report encryption: comma-separated Fernet keys, newest first (see README, "Report keys").
+    REPORT_KEYS = [k.strip() for k in os.environ.get("REPORT_KEYS", "").split(",") if k.strip()]
+    RECEIPT_SECRET = os.environ.get("RECEIPT_SECRET")
+    URGENT_ACK_MINUTES = int(os.environ.get("URGENT_ACK_MINUTES", "15"))
+    REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "5 per 10 minutes; 20 per day")
+    # Links in emails are built from this, since the outbox is delivered outside any request.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Dari <no-reply@dari.local>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # Deliver a new report's alerts right after the request commits, in a background thread.
+    OUTBOX_DELIVER_AFTER_REQUEST = True
     # Folder holding lessons/ and quizzes/; read once at start-up.
     CONTENT_ROOT = os.environ.get("CONTENT_ROOT", str(BASE_DIR))
     # The page quick-exit leaves for; neutral on purpose.
@@ -61,9 +85,13 @@ class Config:
 
     @classmethod
     def finalize(cls, config: dict) -> None:
-        """Fill what must exist; development gets a generated key in instance/."""
+        """Fill what must exist; development gets generated keys in instance/."""
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = development_secret("secret_key")
+        if not config.get("REPORT_KEYS"):
+            config["REPORT_KEYS"] = [development_secret("report_key", fernet=True)]
+        if not config.get("RECEIPT_SECRET"):
+            config["RECEIPT_SECRET"] = development_secret("receipt_secret")
 
 
 class DevelopmentConfig(Config):
@@ -83,6 +111,13 @@ class TestConfig(Config):
     # Small fixture modules keep engine tests independent of the curriculum; tests of the real
     # curriculum point CONTENT_ROOT at the repository.
     CONTENT_ROOT = str(BASE_DIR / "tests" / "content" / "valid")
+    REPORT_KEYS = ["n9qUuqYVJQ4Gf3C9dnqXb7Z9xX0Cj8wJcXc0M8J0Z2Y="]
+    RECEIPT_SECRET = "test-receipt-secret"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 1  # nothing listens: tests that send mail start an SMTP server and set the port
+    MAIL_TIMEOUT = 2.0
+    OUTBOX_DELIVER_AFTER_REQUEST = False  # tests deliver explicitly, or turn it on
+    PUBLIC_BASE_URL = "http://dari.test"
 
 
 class ProductionConfig(Config):
@@ -100,6 +135,11 @@ class ProductionConfig(Config):
             )
         if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             raise RuntimeError("ProductionConfig needs DATABASE_URL pointing at PostgreSQL.")
+        if not config.get("REPORT_KEYS") or not config.get("RECEIPT_SECRET"):
+            raise RuntimeError(
+                "ProductionConfig needs REPORT_KEYS (Fernet keys, comma-separated, newest first) and "
+                "RECEIPT_SECRET set; keep them outside the database and back them up."
+            )
 
 
 CONFIGS = {

@@ -9,7 +9,7 @@ from config import BASE_DIR, CONFIGS, INSTANCE_DIR, Config
 from app import content
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import select_locale, select_timezone
-from app.security import set_security_headers
+from app.security import keep_reports_out_of_logs, set_security_headers
 
 
 def create_app(config_class: type[Config] | None = None, strict_content: bool = True) -> Flask:
@@ -27,6 +27,7 @@ def create_app(config_class: type[Config] | None = None, strict_content: bool = 
     content.init_app(app, strict=strict_content)
     _register_blueprints(app)
     app.after_request(set_security_headers)
+    keep_reports_out_of_logs()
 
     from app import cli, templating
 
@@ -60,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.classes import bp as classes_bp
     from app.learn import bp as learn_bp
     from app.main import bp as main_bp
+    from app.reports import bp as reports_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(main_bp)
@@ -68,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(learn_bp, url_prefix="/learn")
     app.register_blueprint(classes_bp)
+    app.register_blueprint(reports_bp)
 
 
 @event.listens_for(Engine, "connect")

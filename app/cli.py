@@ -28,6 +28,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(schools)
     app.cli.add_command(users)
     app.cli.add_command(content_group)
+    from app.cli_reports import register as register_reports  # flask outbox …, flask reports …
+    register_reports(app)
 
 
 def _get_or_create_user(school: School, **fields) -> tuple[User, bool]:

@@ -1,4 +1,5 @@
 """Access rules and response headers that hold on every page."""
+import logging
 from functools import wraps
 
 from flask import abort, request
@@ -62,4 +63,29 @@ def set_security_headers(response):
     # Pages for a signed-in user hold school data: never keep them in a shared cache.
     if current_user and current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"
+    if is_report_path(request.path):
+        # Nothing of a report may linger in a cache or leak to the next site visited.
+        headers["Cache-Control"] = "no-store"
+        headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def is_report_path(path: str) -> bool:
+    return path == "/report" or path.startswith("/report/")
+
+
+class _ReportLogFilter(logging.Filter):
+    """Drops access-log lines for report pages (they carry the client's address) and the rate
+    limiter's breach lines (they carry it too)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return "/report" not in message and "ratelimit" not in message.lower()
+
+
+def keep_reports_out_of_logs() -> None:
+    report_filter = _ReportLogFilter()
+    for name in ("werkzeug", "flask-limiter", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ReportLogFilter) for f in logger.filters):
+            logger.addFilter(report_filter)

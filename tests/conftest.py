@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import Role, School, User
 from config import TestConfig
 
@@ -75,7 +75,6 @@ def app_factory():
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
-    limiter.reset()
 
 
 @pytest.fixture

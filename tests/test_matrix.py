@@ -41,6 +41,7 @@ ROUTES = [
     ("GET", "/classes/{class}/assignments", CLASS_READ),
     ("GET", "/classes/{class}/assignments/{assignment}/edit", CLASS_MANAGE),
     ("POST", "/classes/{class}/assignments/{assignment}/delete", CLASS_MANAGE),
+    ("GET", "/admin/report-settings", ADMIN),
     ("GET", "/admin/", ADMIN),
     ("GET", "/admin/invites", ADMIN),
     ("POST", "/admin/invites/{invite}/revoke", ADMIN),

@@ -161,11 +161,16 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 @pytest.mark.skipif(not _redis_reachable(REDIS_URL), reason="no Redis at 127.0.0.1:6379")
 def test_login_rate_limit_works_with_redis_storage(app_factory):
-    import uuid
+    import secrets
 
-    app = app_factory(
-        RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4()}", LOGIN_RATE_LIMIT="2 per minute"
-    )
+    import redis
+
+    app = app_factory(RATELIMIT_STORAGE_URI=REDIS_URL, LOGIN_RATE_LIMIT="2 per minute")
+    # A documentation-range address unique to this run, so runs a few seconds apart never share a count.
+    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
     client = app.test_client()
-    statuses = [client.post("/login/staff", data={"email": "a@b.c", "password": "x"}).status_code for _ in range(3)]
+    statuses = [client.post("/login/staff", data={"email": "a@b.c", "password": "x"},
+                            environ_base={"REMOTE_ADDR": address}).status_code for _ in range(3)]
     assert statuses == [422, 422, 429]
+    keys = redis.Redis.from_url(REDIS_URL).keys(f"*{address}*")
+    assert keys, "the counter is not in Redis"

@@ -105,7 +105,8 @@ def disable_two_factor():
 
 
 # Pages a user with a temporary password may still reach: the change itself, and ways out or to help.
-_OPEN_WHILE_TEMPORARY = {"account.password", "auth.logout", "static", "main.help_page", "main.report", "main.set_language"}
+_OPEN_WHILE_TEMPORARY = {"account.password", "auth.logout", "static", "main.help_page", "main.set_language",
+                         "reports.start", "reports.step"}
 
 
 @bp.before_app_request

@@ -1,4 +1,4 @@
-"""Public pages: home, help lines, language choice, the report entry point."""
+"""Public pages: home, help lines, language choice."""
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -30,9 +30,3 @@ def set_language():
             current_user.locale = lang
             db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
-
-
-@bp.route("/report")
-def report():
-    # Issue 6 replaces this with the anonymous report form.
-    return render_template("main/report_coming.html", lines=help_lines())

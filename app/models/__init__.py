@@ -1,11 +1,13 @@
 """Import every model so Alembic and create_all() see the whole schema."""
 from app.models.assignment import Assignment, AssignmentStudent, Excusal
 from app.models.classroom import Classroom, Enrollment
+from app.models.report import Category, OutboxMessage, Report, RoutingRule, Status
 from app.models.progress import LessonProgress, QuizAnswer, QuizAttempt, ReflectionAnswer
 from app.models.school import School
 from app.models.user import Invite, RecoveryCode, Role, User
 
 __all__ = [
     "Assignment", "AssignmentStudent", "Excusal", "Classroom", "Enrollment", "Invite", "LessonProgress", "QuizAnswer", "QuizAttempt",
-    "RecoveryCode", "ReflectionAnswer", "Role", "School", "User",
+    "Category", "OutboxMessage", "RecoveryCode", "ReflectionAnswer", "Report", "Role", "RoutingRule",
+    "School", "Status", "User",
 ]

@@ -17,6 +17,10 @@ class School(db.Model):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     default_locale: Mapped[str] = mapped_column(String(8), default="ko")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
+    # Shown at once to someone reporting that a person may be in danger.
+    emergency_contact: Mapped[str | None] = mapped_column(String(200))
+    urgent_ack_minutes: Mapped[int | None]  # overrides URGENT_ACK_MINUTES for this school
+    retention_days: Mapped[int | None]  # closed cases are purged after this; default 365
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -1,0 +1,110 @@
+"""Anonymous reports. Nothing here can identify the reporter: no IP address, user agent, user id
+or session. Free text is stored only as Fernet ciphertext; the receipt only as a keyed hash."""
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+
+class Category(StrEnum):
+    AI_IMAGE = "ai_image"          # AI-made or edited sexual image
+    REAL_IMAGE = "real_image"      # a real intimate image shared or threatened
+    SEXTORTION = "sextortion"      # threats or blackmail
+    BULLYING = "bullying"          # bullying or harassment online
+    DANGER = "danger"              # someone may be in danger or may hurt themselves
+    OTHER = "other"
+
+
+class Affected(StrEnum):
+    ME = "me"
+    FRIEND = "friend"
+    SOMEONE_ELSE = "someone_else"
+    STAFF = "staff"
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    REFERRED = "referred"
+    CLOSED = "closed"
+
+
+WANTS = ("school_to_know", "talk_to_someone", "removal_help")
+CONSENT_CHOICES = ("yes", "no", "not_sure")
+REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("school_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    ref: Mapped[str] = mapped_column(String(12))  # what staff call it, e.g. R-7KQ2; not the receipt
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Guards against the same form being sent twice (browser refresh); a random value, not an identity.
+    submission_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(20))
+    affected: Mapped[str] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants: Mapped[list] = mapped_column(JSON, default=list)
+    consent_parents: Mapped[str] = mapped_column(String(10))
+    consent_police: Mapped[str] = mapped_column(String(10))
+    # Fernet tokens of the reporter's own words.
+    where_enc: Mapped[str | None] = mapped_column(Text)
+    when_enc: Mapped[str | None] = mapped_column(Text)
+    what_enc: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=Status.NEW)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_count: Mapped[int] = mapped_column(default=0)
+
+    school: Mapped["School"] = relationship()  # noqa: F821
+
+    def assign_ref(self) -> None:
+        while True:
+            ref = "R-" + "".join(secrets.choice(REF_ALPHABET) for _ in range(4))
+            taken = db.session.scalar(select(Report.id).where(Report.school_id == self.school_id, Report.ref == ref))
+            if taken is None:
+                self.ref = ref
+                return
+
+
+class RoutingRule(db.Model):
+    """Which counselors receive a category's reports at a school. No rule: every counselor."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (UniqueConstraint("school_id", "category", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    category: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class OutboxMessage(db.Model):
+    """An email to send, written in the same transaction as what it announces. Never holds
+    report content: only that something is waiting, and a link."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    to_email: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(300))

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+
+from app.reports import routes  # noqa: E402,F401

@@ -1,0 +1,57 @@
+"""Many reports at once against a served app: every one stored, every receipt opens its report."""
+import re
+import threading
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from app import reports_crypto
+from app.extensions import db
+from app.models import Report
+from conftest import TEST_DATABASE_URL, Factory
+
+REPORTS, THREADS = 200, 20
+
+
+def post(base: str, data: dict) -> str:
+    body = urllib.parse.urlencode(data, doseq=True).encode()
+    with urllib.request.urlopen(urllib.request.Request(base + "/report", data=body), timeout=30) as response:
+        return response.read().decode()
+
+
+def file_one(base: str, school_id: int, n: int) -> str:
+    page = post(base, {"stage": "start", "school": "ALPHA", "category": "bullying"})
+    submission = re.search(r'name="submission"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="submission"', page)
+    done = post(base, {"stage": "details", "school_id": school_id, "category": "bullying",
+                       "submission": submission.group(1), "affected": "me", "what": f"report number {n}",
+                       "consent_parents": "no", "consent_police": "no"})
+    return re.search(r'id="receipt-code">([\d ]+)<', done).group(1).replace(" ", "")
+
+
+def test_200_reports_from_20_threads(app_factory, tmp_path):
+    from werkzeug.serving import make_server
+
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'concurrent.db'}"
+    app = app_factory(SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False)
+    school = Factory(app).school("ALPHA")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        with ThreadPoolExecutor(THREADS) as pool:
+            receipts = list(pool.map(lambda n: file_one(base, school.id, n), range(REPORTS)))
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    assert len(set(receipts)) == REPORTS
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Report)) == REPORTS
+        texts = set()
+        for receipt in receipts:
+            report = db.session.scalar(select(Report).where(Report.receipt_hash == reports_crypto.keyed_hash(receipt)))
+            texts.add(reports_crypto.decrypt(report.what_enc))
+    assert texts == {f"report number {n}" for n in range(REPORTS)}

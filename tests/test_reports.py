@@ -1,0 +1,308 @@
+"""The anonymous report: the flow, what is (not) stored, encryption, and what goes wrong."""
+import logging
+import re
+
+import pytest
+from sqlalchemy import select, text as sql_text
+from sqlalchemy.exc import OperationalError
+
+from app import reports_crypto
+from app.extensions import db
+from app.models import OutboxMessage, Report, Role
+from app.models.report import Category
+
+WHAT = "Someone posted an edited picture of Jiwoo in the channel PurpleOwl"
+CLIENT = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": "DariSecretAgent/1.0 (unique-ua-marker)"}
+
+
+@pytest.fixture
+def school(factory):
+    return factory.school("ALPHA", name="Alpha Middle School")
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def start(client, school_text="ALPHA", category="ai_image", **extra):
+    return client.post("/report", data={"stage": "start", "school": school_text, "category": category, **extra},
+                       environ_base=CLIENT)
+
+
+def details_fields(page: str) -> dict:
+    fields = dict(re.findall(r'<input[^>]*name="(school_id|category|submission)"[^>]*value="([^"]*)"', page))
+    fields.update({k: v for v, k in re.findall(r'<input[^>]*value="([^"]*)"[^>]*name="(school_id|category|submission)"', page)})
+    return fields
+
+
+def send(client, page: str, **overrides):
+    data = {"stage": "details", **details_fields(page), "affected": "friend", "what": WHAT,
+            "where": "Telegram channel PurpleOwl", "when": "last night", "wants": ["school_to_know", "removal_help"],
+            "consent_parents": "no", "consent_police": "not_sure", "website": "", **overrides}
+    return client.post("/report", data={k: v for k, v in data.items() if v is not None}, environ_base=CLIENT)
+
+
+def file_report(client, **overrides):
+    page = text(start(client))
+    return send(client, page, **overrides)
+
+
+def receipt_of(response) -> str:
+    return re.search(r'id="receipt-code">([\d ]+)<', text(response)).group(1)
+
+
+def all_database_text(app) -> str:
+    """Every value of every row of every table, as text: what a database dump would show."""
+    chunks = []
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(table.select()):
+                chunks.extend(str(value) for value in row)
+    return "\n".join(chunks)
+
+
+# --- the form ----------------------------------------------------------------------------------
+
+def test_report_page_is_its_own_calm_surface(client):
+    response = client.get("/report")
+    page = text(response)
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Leave quickly" in page and "data-quick-exit" in page and 'rel="noreferrer"' in page
+    assert "Log in" not in page and "People" not in page  # no account menu, no navigation
+    assert "If someone is in danger right now, call 112." in page
+    assert 'type="file"' not in page
+
+
+def test_every_page_links_to_report(client):
+    for url in ["/", "/help", "/login"]:
+        assert 'href="/report"' in text(client.get(url))
+
+
+def test_a_report_goes_in_and_a_receipt_comes_out(app, client, school):
+    page = text(start(client))
+    assert "Alpha Middle School" in page and "Please do not send pictures" in page
+    response = send(client, page)
+    assert response.status_code == 200
+    receipt = receipt_of(response)
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
+    assert "Save this code now — it is the only way back to your report." in text(response)
+    assert "1366" in text(response) or "Take It Down" in text(response)
+    with app.app_context():
+        report = db.session.scalar(select(Report))
+        assert report.receipt_hash == reports_crypto.keyed_hash(receipt.replace(" ", ""))
+        assert reports_crypto.decrypt(report.what_enc) == WHAT
+        assert reports_crypto.decrypt(report.where_enc) == "Telegram channel PurpleOwl"
+        assert (report.category, report.affected, report.urgent) == ("ai_image", "friend", False)
+        assert report.wants == ["removal_help", "school_to_know"]
+        assert (report.consent_parents, report.consent_police) == ("no", "not_sure")
+        assert re.fullmatch(r"R-[A-Z2-9]{4}", report.ref)
+
+
+def test_school_can_be_found_by_name(client, factory, school):
+    factory.school("BHS", name="Beta High School")
+    factory.school("BMS", name="Beta Middle School")
+    assert "Alpha Middle School" in text(start(client, "alpha middle"))
+    several = start(client, "beta")
+    assert several.status_code == 422 and "Several schools match" in text(several)
+    assert "Beta High School" in text(several) and "Beta Middle School" in text(several)
+    gamma_id = re.search(r'name="school_pick" id="school-(\d+)" value="\d+"[^>]*>\s*<label[^>]*>Beta Middle School', text(several))
+    page = text(start(client, "beta", school_pick=gamma_id.group(1)))
+    assert "Beta Middle School" in page and "Your report" in page
+    none = start(client, "Nowhere Academy")
+    assert none.status_code == 422 and "We could not find that school" in text(none)
+
+
+def test_logged_in_student_finds_their_school_filled_in(factory, school, as_user):
+    client = as_user(factory.user(school, Role.STUDENT))
+    assert 'value="Alpha Middle School"' in text(client.get("/report"))
+
+
+def test_someone_in_danger_shows_emergency_numbers_first_and_marks_urgent(app, client, school):
+    with app.app_context():
+        from app.models import School
+
+        db.session.get(School, school.id).emergency_contact = "School office 02-123-4567 (8:00-17:00)"
+        db.session.commit()
+    danger = text(start(client, category="danger"))
+    for number in ('href="tel:112"', 'href="tel:117"', 'href="tel:1366"'):
+        assert number in danger
+    assert "School office 02-123-4567" in danger and "Continue to the report" in danger
+    page = text(client.post("/report", data={"stage": "continue", "school_id": str(school.id), "category": "danger"}))
+    assert "Your report" in page
+    send(client, page)
+    with app.app_context():
+        assert db.session.scalar(select(Report.urgent)) is True
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"affected": None}, "Choose who this is happening to."),
+    ({"what": "   "}, "Write a few words about what happened"),
+    ({"what": "x" * 5001}, "Please keep this under 5000 characters"),
+    ({"where": "y" * 1001}, "Please keep this under 1000 characters."),
+])
+def test_problems_are_named_and_everything_typed_is_kept(app, client, school, overrides, message):
+    response = file_report(client, **overrides)
+    page = text(response)
+    assert response.status_code == 422 and message in page
+    assert "Telegram channel PurpleOwl" in page or "y" * 1001 in page
+    assert 'value="last night"' in page
+    with app.app_context():
+        assert db.session.scalar(select(Report.id)) is None
+
+
+def test_start_problems(client, school):
+    response = client.post("/report", data={"stage": "start", "school": "", "category": ""})
+    assert response.status_code == 422
+    assert "Type your school&#39;s name or school code." in text(response) or "Type your school's name" in text(response)
+    assert "Choose what is happening." in text(response)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"school_id": "999999"}, {"school_id": "abc"}, {"category": "everything"}, {"submission": ""},
+])
+def test_tampered_hidden_fields_are_400(app, client, school, overrides):
+    assert file_report(client, **overrides).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(Report.id)) is None
+
+
+@pytest.mark.parametrize("data", [{"stage": "nonsense"}, {}, {"stage": "continue", "school_id": "x", "category": "danger"},
+                                  {"stage": "start", "school": "ALPHA", "category": "ai_image", "school_pick": "999"}])
+def test_malformed_steps_are_400(client, school, data):
+    assert client.post("/report", data=data).status_code == 400
+
+
+def test_honeypot_refuses_with_a_message_for_people(app, client, school):
+    response = file_report(client, website="http://spam.example")
+    assert response.status_code == 400
+    assert "Your report was NOT sent" in text(response) and "Leave this empty" in text(response)
+    assert WHAT in text(response)
+    with app.app_context():
+        assert db.session.scalar(select(Report.id)) is None
+
+
+def test_sending_the_same_page_twice_keeps_one_report(app, client, school):
+    page = text(start(client))
+    assert send(client, page).status_code == 200
+    again = send(client, page)
+    assert again.status_code == 409 and "This report was already sent" in text(again)
+    with app.app_context():
+        assert len(db.session.scalars(select(Report.id)).all()) == 1
+
+
+def test_rate_limit_keeps_the_text_and_says_what_to_do(app_factory, factory):
+    app = app_factory(REPORT_RATE_LIMIT="2 per minute")
+    from conftest import Factory
+
+    Factory(app).school("ALPHA")
+    client = app.test_client()
+    assert file_report(client).status_code == 200
+    assert file_report(client).status_code == 200
+    refused = file_report(client)
+    assert refused.status_code == 429
+    assert "Your report was NOT sent" in text(refused) and "wait 10 minutes" in text(refused) and WHAT in text(refused)
+    other_network = app.test_client()
+    page = text(other_network.post("/report", data={"stage": "start", "school": "ALPHA", "category": "other"},
+                                   environ_base={"REMOTE_ADDR": "198.51.100.9"}))
+    data = {"stage": "details", **details_fields(page), "affected": "me", "what": "x", "consent_parents": "no",
+            "consent_police": "no"}
+    assert other_network.post("/report", data=data, environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code == 200
+
+
+def test_database_failure_says_not_sent_and_keeps_the_text(app, client, school, monkeypatch):
+    page = text(start(client))
+
+    def broken():
+        raise OperationalError("COMMIT", {}, Exception("database is gone"))
+
+    monkeypatch.setattr(db.session, "commit", broken)
+    response = send(client, page)
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert "Your report was NOT sent" in text(response) and WHAT in text(response)
+    assert "receipt" not in text(response).lower().split("your report was not sent")[0][-200:]
+    with app.app_context():
+        assert db.session.scalar(select(Report.id)) is None
+        assert db.session.scalar(select(OutboxMessage.id)) is None
+
+
+# --- privacy -----------------------------------------------------------------------------------
+
+def test_nothing_identifying_is_stored_or_logged_even_for_a_logged_in_student(app, factory, school, as_user, caplog):
+    student = factory.user(school, Role.STUDENT, username="uniquekid", display_name="Unique Kid Name")
+    client = as_user(student)
+    caplog.set_level(logging.DEBUG)
+    response = file_report(client)
+    assert response.status_code == 200
+    dump = all_database_text(app)
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in ("203.0.113.77", "unique-ua-marker", "DariSecretAgent"):
+        assert secret not in dump and secret not in logs
+    with app.app_context():
+        report = db.session.scalar(select(Report))
+        columns = {c.name for c in Report.__table__.columns}
+    assert not {"ip", "user_agent", "user_id", "session_id", "reporter_id"} & columns
+    assert str(student.id) not in {str(report.acknowledged_by_id)}
+    assert "report created" in logs and WHAT not in logs and "PurpleOwl" not in logs
+
+
+def test_a_database_dump_holds_none_of_the_reports_words(app, client, school):
+    response = file_report(client)
+    receipt = receipt_of(response).replace(" ", "")
+    dump = all_database_text(app)
+    for word in ("PurpleOwl", "Jiwoo", "edited picture", "last night", "Telegram"):
+        assert word not in dump
+    assert receipt not in dump
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite" and db.engine.url.database not in (None, "", ":memory:"):
+            assert b"PurpleOwl" not in open(db.engine.url.database, "rb").read()
+
+
+def test_staff_reference_is_not_the_receipt(app, client, school):
+    receipt = receipt_of(file_report(client)).replace(" ", "")
+    with app.app_context():
+        ref = db.session.scalar(select(Report.ref))
+    assert receipt not in ref and len(ref) == 6
+
+
+def test_report_alerts_go_to_that_schools_counselors_only_and_hold_no_content(app, client, factory, school):
+    mine = factory.user(school, Role.COUNSELOR, email="mine@alpha.example")
+    factory.user(factory.school("BETA"), Role.COUNSELOR, email="theirs@beta.example")
+    file_report(client)
+    with app.app_context():
+        messages = db.session.scalars(select(OutboxMessage)).all()
+    assert [m.to_email for m in messages] == [mine.email]
+    for word in ("PurpleOwl", "Jiwoo", "friend", "Telegram"):
+        assert word not in messages[0].body and word not in messages[0].subject
+
+
+def test_report_pages_send_no_store_even_on_errors(client, school):
+    for response in (client.post("/report", data={"stage": "nonsense"}), file_report(client, affected=None)):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+def test_key_rotation_keeps_old_reports_readable(app_factory):
+    from cryptography.fernet import Fernet
+
+    from app.reports.keys import rotate_report_keys
+    from conftest import Factory
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    app = app_factory(REPORT_KEYS=[old])
+    Factory(app).school("ALPHA")
+    file_report(app.test_client())
+    app.config["REPORT_KEYS"] = [new, old]  # new key first: new writes use it, old still reads
+    with app.app_context():
+        report = db.session.scalar(select(Report))
+        assert reports_crypto.decrypt(report.what_enc) == WHAT
+        assert rotate_report_keys() == 1
+    result = app.test_cli_runner().invoke(args=["reports", "rotate-keys"])
+    assert result.exit_code == 0 and "re-encrypted 1 row(s)" in result.output
+    app.config["REPORT_KEYS"] = [new]  # the old key can now be retired
+    with app.app_context():
+        report = db.session.scalar(select(Report))
+        assert reports_crypto.decrypt(report.what_enc) == WHAT
+        assert reports_crypto.decrypt(report.where_enc) == "Telegram channel PurpleOwl"
