@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Invite, Role, User
 from app.models.base import utcnow
-from conftest import PASSWORD, login
+from conftest import PASSWORD
 
 
 @pytest.fixture

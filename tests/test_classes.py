@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Classroom, Enrollment, LessonProgress, ReflectionAnswer, Role, User
-from conftest import PASSWORD, login
 
 
 @pytest.fixture

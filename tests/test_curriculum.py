@@ -1,6 +1,5 @@
 """The real curriculum: every module works end to end in both languages and cites its sources."""
 import re
-from pathlib import Path
 
 import pytest
 from markupsafe import Markup

@@ -1,13 +1,12 @@
 """Both languages are complete, and each page picks the language the user expects."""
 from pathlib import Path
 
-import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from app.extensions import db
 from app.models import Role, User
-from conftest import PASSWORD, login
+from conftest import login
 
 ROOT = Path(__file__).resolve().parent.parent
 KO_PO = ROOT / "app/translations/ko/LC_MESSAGES/messages.po"

@@ -1,5 +1,5 @@
 """Logging in and out, the second step for staff, and accepting an invite."""
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
@@ -58,34 +58,37 @@ def _after_password(user: User, next_url: str | None):
     return auth_session.finish_login(user, next_url)
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-def login():
+def _password_login(form, find_user, template: str, student: bool):
+    """The shared first step of both login pages: check the password, then the second step."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = StudentLoginForm(next=auth_session.next_param())
     if form.validate_on_submit():
-        user = auth_session.find_student(form.school_code.data, form.username.data)
+        user = find_user(form)
         problem = _check_password(user, form.password.data)
         if problem is None:
             return _after_password(user, form.next.data)
-        form.form_errors.append(_problem_message(problem, student=True))
-    return render_template("auth/login_student.html", form=form), 200 if not form.errors else 422
+        form.form_errors.append(_problem_message(problem, student=student))
+    return render_template(template, form=form), 200 if not form.errors else 422
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    return _password_login(
+        StudentLoginForm(next=auth_session.next_param()),
+        lambda f: auth_session.find_student(f.school_code.data, f.username.data),
+        "auth/login_student.html", student=True,
+    )
 
 
 @bp.route("/login/staff", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login_staff():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
-    form = StaffLoginForm(next=auth_session.next_param())
-    if form.validate_on_submit():
-        user = auth_session.find_staff(form.email.data)
-        problem = _check_password(user, form.password.data)
-        if problem is None:
-            return _after_password(user, form.next.data)
-        form.form_errors.append(_problem_message(problem, student=False))
-    return render_template("auth/login_staff.html", form=form), 200 if not form.errors else 422
+    return _password_login(
+        StaffLoginForm(next=auth_session.next_param()),
+        lambda f: auth_session.find_staff(f.email.data),
+        "auth/login_staff.html", student=False,
+    )
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Students join a class with its code, with an account they have or one they make here."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.session import finish_login

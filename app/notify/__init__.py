@@ -1,0 +1,12 @@
+"""Alerts about reports: who receives them, the outbox they wait in, SMTP delivery, escalation.
+
+An alert says only that something is waiting and where: the school, the staff reference and a
+link. It never holds what a report says, who is affected, or its category. Alerts are written to
+the outbox in the caller's transaction, so a report is never saved without its alerts (nor the
+reverse), and are delivered later by `deliver()` with retries. Logs name counts and outbox ids only.
+"""
+from app.notify.alerts import (  # noqa: F401
+    REPORT_KINDS, queue_message_alert, queue_report_alerts, recipients, report_link,
+)
+from app.notify.escalation import escalate  # noqa: F401
+from app.notify.mailer import backoff, deliver, deliver_after_request, pending_count  # noqa: F401
