@@ -64,6 +64,11 @@ class Config:
     RECEIPT_SECRET = os.environ.get("RECEIPT_SECRET")
     URGENT_ACK_MINUTES = int(os.environ.get("URGENT_ACK_MINUTES", "15"))
     REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "5 per 10 minutes; 20 per day")
+    # The reporter's follow-up page: closes after this many idle minutes; receipt codes tried per
+    # network address (every attempt counts); each attempt takes at least this long, found or not.
+    FOLLOWUP_IDLE_MINUTES = int(os.environ.get("FOLLOWUP_IDLE_MINUTES", "15"))
+    FOLLOWUP_RATE_LIMIT = os.environ.get("FOLLOWUP_RATE_LIMIT", "10 per 10 minutes")
+    FOLLOWUP_DELAY_SECONDS = float(os.environ.get("FOLLOWUP_DELAY_SECONDS", "1.0"))
     # Links in emails are built from this, since the outbox is delivered outside any request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -118,6 +123,7 @@ class TestConfig(Config):
     MAIL_TIMEOUT = 2.0
     OUTBOX_DELIVER_AFTER_REQUEST = False  # tests deliver explicitly, or turn it on
     PUBLIC_BASE_URL = "http://dari.test"
+    FOLLOWUP_DELAY_SECONDS = 0.0
 
 
 class ProductionConfig(Config):

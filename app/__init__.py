@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.classes import bp as classes_bp
+    from app.counsel import bp as counsel_bp
     from app.learn import bp as learn_bp
     from app.main import bp as main_bp
     from app.reports import bp as reports_bp
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(learn_bp, url_prefix="/learn")
     app.register_blueprint(classes_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(counsel_bp, url_prefix="/counsel")
 
 
 @event.listens_for(Engine, "connect")

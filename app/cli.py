@@ -77,11 +77,51 @@ def demo(big: bool = False):
         if user.id not in members:
             db.session.add(Enrollment(classroom_id=classroom.id, user_id=user.id))
     db.session.commit()
+    _demo_reports(school)
     _print_demo_accounts()
     if big:
         from app.demo_big import create_big_demo
 
         create_big_demo()
+
+
+# Demo only: a fixed receipt so whoever tries the demo can open the follow-up page. Real receipts
+# are random and exist only on the reporter's screen.
+DEMO_RECEIPT = "2024202420242024"
+DEMO_REPORTS = (
+    dict(category="ai_image", affected="friend", what="Someone in my class made an edited picture of my friend and "
+         "shared it in a group chat. She does not know yet.", where="A group chat called '2-3 fun'", when="Yesterday evening",
+         wants=["school_to_know", "removal_help"], consent_parents="not_sure", consent_police="no"),
+    dict(category="bullying", affected="me", what="People keep posting mean comments under my photos.",
+         where="My public profile", when="Since last week", wants=["talk_to_someone"],
+         consent_parents="yes", consent_police="not_sure"),
+)
+
+
+def _demo_reports(school: School) -> None:
+    """Two sample reports for the counselor's inbox, made the way the report form makes them."""
+    import hashlib
+
+    from app import notify, reports_crypto as crypto
+    from app.models import Report
+
+    if db.session.scalar(select(Report.id).where(Report.school_id == school.id)) is not None:
+        return
+    for n, sample in enumerate(DEMO_REPORTS):
+        receipt = DEMO_RECEIPT if n == 0 else crypto.new_receipt()
+        report = Report(
+            school_id=school.id, receipt_hash=crypto.keyed_hash(receipt),
+            submission_hash=hashlib.sha256(f"demo-{school.id}-{n}".encode()).hexdigest(),
+            category=sample["category"], affected=sample["affected"], urgent=False, wants=sample["wants"],
+            consent_parents=sample["consent_parents"], consent_police=sample["consent_police"],
+            what_enc=crypto.encrypt(sample["what"]), where_enc=crypto.encrypt(sample["where"]),
+            when_enc=crypto.encrypt(sample["when"]),
+        )
+        report.assign_ref()
+        db.session.add(report)
+        db.session.flush()
+        notify.queue_report_alerts(report)
+    db.session.commit()
 
 
 def _print_demo_accounts() -> None:
@@ -93,6 +133,7 @@ def _print_demo_accounts() -> None:
     click.echo("  (counselors and school admins set up an authenticator app at their first login)")
     click.echo(f"Students log in at /login with school code {code}:")
     click.echo(f"  usernames: {', '.join(u for u, _ in DEMO_STUDENTS)}   password: {DEMO_STUDENT_PASSWORD}")
+    click.echo(f"Sample anonymous report: open it at /report/follow-up with receipt {DEMO_RECEIPT}")
 
 
 @click.group("schools", cls=AppGroup)

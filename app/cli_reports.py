@@ -47,3 +47,13 @@ def reports_rotate_keys():
 
     count = rotate_report_keys()
     click.echo(f"re-encrypted {count} row(s) with the newest key; older keys can now be removed from REPORT_KEYS")
+
+
+@reports_group.command("purge")
+def reports_purge():
+    """Delete the text and casework of closed cases past the school's retention (run daily by cron).
+    The rows stay, without text, so the anonymous statistics keep their numbers."""
+    from app.reports.purge import purge_closed
+
+    count = purge_closed()
+    click.echo(f"purged {count} closed case(s) past retention")

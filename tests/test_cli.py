@@ -72,3 +72,18 @@ def test_users_create(app, runner):
     unknown = runner.invoke(args=["users", "create", "--school", "NOPE", "--role", "teacher", "--email",
                                   "t@hb.example", "--name", "T", "--password", "long-enough-pw"])
     assert unknown.exit_code != 0 and "no school" in unknown.output
+
+
+def test_demo_adds_sample_reports_once_with_a_working_receipt(app, runner):
+    from app import reports_crypto
+    from app.cli import DEMO_RECEIPT
+    from app.models import Report
+
+    result = runner.invoke(args=["demo"])
+    assert DEMO_RECEIPT in result.output
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        reports = db.session.scalars(select(Report)).all()
+        assert len(reports) == 2
+        opened = db.session.scalar(select(Report).where(Report.receipt_hash == reports_crypto.keyed_hash(DEMO_RECEIPT)))
+        assert reports_crypto.decrypt(opened.what_enc).startswith("Someone in my class")

@@ -93,7 +93,8 @@ def test_error_messages_are_translated(client, factory):
 
 def _source_messages() -> set[str]:
     method_map = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+                "pgettext": ((1, "c"), 2)}
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=keywords

@@ -6,6 +6,7 @@ from app.models import Role
 ANON = "anonymous"
 ROLES = [ANON, Role.STUDENT, Role.TEACHER, Role.COUNSELOR, Role.SCHOOL_ADMIN]
 ADMIN = {Role.SCHOOL_ADMIN}
+CASEWORK = {Role.COUNSELOR, Role.SCHOOL_ADMIN}
 EVERYONE = {Role.STUDENT, Role.TEACHER, Role.COUNSELOR, Role.SCHOOL_ADMIN}
 STAFF = {Role.TEACHER, Role.COUNSELOR, Role.SCHOOL_ADMIN}
 CLASS_READ = {Role.TEACHER, Role.SCHOOL_ADMIN}  # the class's teachers; admins read only
@@ -42,6 +43,18 @@ ROUTES = [
     ("GET", "/classes/{class}/assignments/{assignment}/edit", CLASS_MANAGE),
     ("POST", "/classes/{class}/assignments/{assignment}/delete", CLASS_MANAGE),
     ("GET", "/admin/report-settings", ADMIN),
+    ("GET", "/admin/statistics", ADMIN),
+    ("GET", "/admin/audit", ADMIN),
+    ("GET", "/counsel/", CASEWORK),
+    ("GET", "/counsel/reports/{report}", CASEWORK),
+    ("GET", "/counsel/reports/{report}/print", CASEWORK),
+    ("POST", "/counsel/reports/{report}/acknowledge", CASEWORK),
+    ("POST", "/counsel/reports/{report}/assign", CASEWORK),
+    ("POST", "/counsel/reports/{report}/status", CASEWORK),
+    ("POST", "/counsel/reports/{report}/notes", CASEWORK),
+    ("POST", "/counsel/reports/{report}/messages", CASEWORK),
+    ("GET", "/counsel/reports/{report}/actions/new?kind=police_report", CASEWORK),
+    ("POST", "/counsel/reports/{report}/actions", CASEWORK),
     ("GET", "/admin/", ADMIN),
     ("GET", "/admin/invites", ADMIN),
     ("POST", "/admin/invites/{invite}/revoke", ADMIN),
@@ -55,13 +68,15 @@ ROUTES = [
 @pytest.fixture
 def world(app, factory):
     from app.extensions import db
-    from app.models import Assignment, Classroom, Enrollment, Invite
+    from app import reports_crypto
+    from app.models import Assignment, Classroom, Enrollment, Invite, Report
 
     a, b = factory.school("ALPHA"), factory.school("BETA")
     users = {role: factory.user(a, role) for role in ROLES if role != ANON}
     target = factory.user(a, Role.TEACHER, totp=True)
     outsider_admin = factory.user(b, Role.SCHOOL_ADMIN)
     outsider_teacher = factory.user(b, Role.TEACHER)
+    outsider_counselor = factory.user(b, Role.COUNSELOR)
     with app.app_context():
         invite, _ = Invite.issue(a.id, "teacher", "x@alpha.example", users[Role.SCHOOL_ADMIN].id, 24)
         classroom = Classroom(school_id=a.id, name="2-3", grade=8, school_year="2026", join_code="MATRX2")
@@ -70,16 +85,20 @@ def world(app, factory):
         for member in (users[Role.TEACHER], users[Role.STUDENT]):
             db.session.add(Enrollment(classroom_id=classroom.id, user_id=member.id))
         assignment = Assignment(classroom_id=classroom.id, module_id="sample-consent")
-        db.session.add(assignment)
+        report = Report(school_id=a.id, ref="R-MTRX", receipt_hash="a" * 64, submission_hash="b" * 64,
+                        category="bullying", affected="me", wants=[], consent_parents="no",
+                        consent_police="no", what_enc=reports_crypto.encrypt("matrix report"))
+        db.session.add_all([assignment, report])
         db.session.commit()
-        ids = {"invite": invite.id, "class": classroom.id, "assignment": assignment.id}
+        ids = {"invite": invite.id, "class": classroom.id, "assignment": assignment.id, "report": report.id}
     return {"users": users, "target": target, **ids, "student": users[Role.STUDENT].id,
-            "outsider_admin": outsider_admin, "outsider_teacher": outsider_teacher}
+            "outsider_admin": outsider_admin, "outsider_teacher": outsider_teacher,
+            "outsider_counselor": outsider_counselor}
 
 
 def url_for_world(template, world):
     return template.format(user=world["target"].id, invite=world["invite"], student=world["student"],
-                           assignment=world["assignment"], **{"class": world["class"]})
+                           assignment=world["assignment"], report=world["report"], **{"class": world["class"]})
 
 
 def _call(client, method, url):
@@ -107,7 +126,7 @@ SCHOOL_SCOPED = [(m, u, a) for m, u, a in ROUTES if "{" in u]
 
 
 @pytest.mark.parametrize("method,template,allowed", SCHOOL_SCOPED, ids=[f"{m} {u}" for m, u, _ in SCHOOL_SCOPED])
-@pytest.mark.parametrize("outsider", ["outsider_admin", "outsider_teacher"])
+@pytest.mark.parametrize("outsider", ["outsider_admin", "outsider_teacher", "outsider_counselor"])
 def test_another_schools_staff_get_404(app, world, as_user, method, template, allowed, outsider):
     """Staff of school B holding a role the route admits cannot even tell school A's object exists;
     a role the route never admits is refused as such (403) before anything is looked up."""

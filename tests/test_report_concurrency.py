@@ -55,3 +55,14 @@ def test_200_reports_from_20_threads(app_factory, tmp_path):
             report = db.session.scalar(select(Report).where(Report.receipt_hash == reports_crypto.keyed_hash(receipt)))
             texts.add(reports_crypto.decrypt(report.what_enc))
     assert texts == {f"report number {n}" for n in range(REPORTS)}
+
+
+def test_sqlite_files_run_in_wal_mode_with_a_busy_timeout(app_factory, tmp_path):
+    """Readers never block the writer and a busy writer waits instead of failing."""
+    from sqlalchemy import text
+
+    app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'wal.db'}")
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -59,7 +59,7 @@ class Report(db.Model):
     # Fernet tokens of the reporter's own words.
     where_enc: Mapped[str | None] = mapped_column(Text)
     when_enc: Mapped[str | None] = mapped_column(Text)
-    what_enc: Mapped[str] = mapped_column(Text)
+    what_enc: Mapped[str | None] = mapped_column(Text)  # None only after a purge
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -67,6 +67,15 @@ class Report(db.Model):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalation_count: Mapped[int] = mapped_column(default=0)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the receipt holder last opened the follow-up page, and when a counselor last wrote.
+    reporter_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    counselor_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reporter_message_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by `flask reports purge`: the text and casework are gone, the counts for statistics stay.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     school: Mapped["School"] = relationship()  # noqa: F821
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
-from app.reports import routes  # noqa: E402,F401
+from app.reports import followup, routes  # noqa: E402,F401

@@ -3,10 +3,15 @@ from sqlalchemy import select
 
 from app import reports_crypto
 from app.extensions import db
-from app.models import Report
+from app.models import CaseAction, CaseMessage, CaseNote, Report
 
-# Every (model, columns) holding ciphertext; later models add themselves here.
-ENCRYPTED = [(Report, ("where_enc", "when_enc", "what_enc"))]
+# Every (model, columns) holding ciphertext.
+ENCRYPTED = [
+    (Report, ("where_enc", "when_enc", "what_enc")),
+    (CaseMessage, ("body_enc",)),
+    (CaseNote, ("body_enc",)),
+    (CaseAction, ("detail_enc", "reason_enc")),
+]
 
 
 def rotate_report_keys(batch: int = 500) -> int:

@@ -1,0 +1,176 @@
+"""The reporter's follow-up at /report/follow-up: the receipt code opens the report, the reporter
+reads where it stands and the counselors' replies, and answers. Anonymous like the report form:
+nothing about the person is stored or logged, nor the code or which report was opened."""
+import time
+from time import sleep
+
+from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+from flask_wtf import FlaskForm
+from limits import parse_many
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app import notify
+from app.extensions import db, limiter
+from app.helplines import help_lines
+from app.models.base import utcnow
+from app.reports import bp, followup_session as visit_cookie
+from app.reports.followup_session import add_reporter_message, reporter_view
+
+MESSAGE_MAX = 4000
+
+
+def _unix_newlines(text):
+    return text.replace("\r\n", "\n") if isinstance(text, str) else text
+
+
+class CodeForm(FlaskForm):
+    # No validators: every wrong code, malformed or unknown, gets the same answer (see _open).
+    code = StringField(_l("Your receipt code (16 digits)"), render_kw={
+        "inputmode": "numeric", "autocomplete": "off", "autocapitalize": "off", "spellcheck": "false",
+    })
+    # A message that could not be sent because the page had closed, carried back after the code.
+    draft = TextAreaField(_l("Your message (not sent yet)"), filters=[_unix_newlines], render_kw={"rows": 5})
+    submit = SubmitField(_l("Open my report"))
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        _l("Answer, or add information"),
+        filters=[_unix_newlines],
+        validators=[
+            DataRequired(message=_l("Write your message first.")),
+            Length(max=MESSAGE_MAX, message=_l(
+                "Please keep your message under %(max)d characters. You can send the rest in a second message.",
+                max=MESSAGE_MAX)),
+        ],
+        render_kw={"rows": 6},
+    )
+    submit = SubmitField(_l("Send to the counselors"))
+
+
+def wrong_code_message() -> str:
+    return _("We could not open a report with that code. Check the 16 digits and try again. "
+             "If you lost the code, you can send a new report.")
+
+
+def expired_message() -> str:
+    return _("For your safety the page closed after %(minutes)d minutes without activity. Enter your code again.",
+             minutes=visit_cookie.idle_minutes())
+
+
+@bp.route("/report/follow-up", methods=["GET", "POST"])
+def follow_up():
+    if request.method == "POST":
+        return _open_with_code()
+    visit = visit_cookie.current_visit()
+    report = visit_cookie.open_report(visit)
+    if report is None:
+        notice = expired_message() if visit.expired else None
+        if request.args.get("left"):
+            notice = _("Your report page is closed on this device. You can come back any time with your code.")
+        return _code_page(CodeForm(formdata=None), notice=notice, clear=visit.present)
+    return _report_page(report, mark_seen=True, sent=bool(request.args.get("sent")))
+
+
+def _open_with_code():
+    """Every attempt is counted and takes at least FOLLOWUP_DELAY_SECONDS, found or not, so
+    neither trying many codes nor timing the answers tells anything."""
+    started = time.monotonic()
+    form = CodeForm()
+    if not _within_rate_limit():
+        response = _code_page(form, status=429, problem=_(
+            "Too many codes were tried from this network. Please wait a few minutes and try again. "
+            "If someone is in danger now, call 112."))
+        return _paced(response, started)
+    report = visit_cookie.report_for_code(form.code.data)
+    if report is None:
+        current_app.logger.info("follow-up: a code did not open a report")
+        form.code.errors = [wrong_code_message()]
+        return _paced(_code_page(form, status=422), started)
+    if form.draft.data and form.draft.data.strip():
+        # Their unsent message goes back in the box, to check and send.
+        draft = MessageForm(formdata=None, body=form.draft.data)
+        return _paced(_report_page(report, form=draft, notice=_(
+            "Your message is not sent yet. Check it below and press \"Send to the counselors\".")), started)
+    response = redirect(url_for("reports.follow_up"), 303)
+    return _paced(visit_cookie.keep_open(response, report.id), started)
+
+
+@bp.route("/report/follow-up/message", methods=["POST"])
+def follow_up_message():
+    visit = visit_cookie.current_visit()
+    report = visit_cookie.open_report(visit)
+    form = MessageForm()
+    if report is None:
+        code_form = CodeForm(formdata=None, draft=form.body.data)
+        notice = expired_message() if visit.expired else None
+        return _code_page(code_form, status=403, notice=notice, clear=visit.present, problem=_(
+            "Your message was NOT sent: the page had closed. What you wrote is kept below — enter your code "
+            "to open your report again."))
+    if not form.validate_on_submit():
+        return _report_page(report, form=form, status=422)
+    report_id = report.id
+    try:
+        outbox_ids = add_reporter_message(report, form.body.data)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.error("follow-up message not saved: database error")
+        return _report_page(report, form=form, status=503, problem=_(
+            "Your message was NOT sent because of a problem on our side. Please try again in a moment — "
+            "what you wrote is still here."))
+    current_app.logger.info("follow-up message saved")
+    notify.deliver_after_request(outbox_ids)
+    return visit_cookie.keep_open(redirect(url_for("reports.follow_up", sent=1), 303), report_id)
+
+
+@bp.route("/report/follow-up/leave", methods=["POST"])
+def follow_up_leave():
+    return visit_cookie.close(redirect(url_for("reports.follow_up", left=1), 303))
+
+
+def _code_page(form, status=200, notice=None, problem=None, clear=False):
+    response = make_response(render_template(
+        "reports/followup_open.html", form=form, notice=notice, problem=problem), status)
+    return visit_cookie.close(response) if clear else response
+
+
+def _report_page(report, form=None, status=200, mark_seen=False, sent=False, notice=None, problem=None):
+    report_id, view = report.id, reporter_view(report)
+    if mark_seen:
+        _mark_seen(report)
+    response = make_response(render_template(
+        "reports/followup.html", view=view, form=form or MessageForm(formdata=None), sent=sent,
+        notice=notice, problem=problem, lines=help_lines(), max_length=MESSAGE_MAX,
+    ), status)
+    return visit_cookie.keep_open(response, report_id)
+
+
+def _mark_seen(report) -> None:
+    """Remember the visit, so the next one marks only newer replies as new. Not worth failing for."""
+    try:
+        report.reporter_seen_at = utcnow()
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.error("follow-up visit not recorded: database error")
+
+
+def _within_rate_limit() -> bool:
+    """Every attempt counts, right or wrong, per network address, in the limiter's short-lived
+    storage only (never the database)."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    key = get_remote_address()
+    items = parse_many(current_app.config["FOLLOWUP_RATE_LIMIT"])
+    return all([limiter.limiter.hit(item, "report-followup", key) for item in items])
+
+
+def _paced(response, started: float):
+    remaining = float(current_app.config.get("FOLLOWUP_DELAY_SECONDS", 0)) - (time.monotonic() - started)
+    if remaining > 0:
+        sleep(remaining)
+    return response
