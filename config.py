@@ -29,16 +29,37 @@ def development_secret(name: str, fernet: bool = False) -> str:
     return path.read_text().strip()
 
 
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}.") from None
+
+
+SHARED_LIMITER_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "valkey://", "valkeys://")
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'dari.db'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # How long one database write waits for a lock before that attempt fails and is retried
+    # (app/transactions.py): SQLite's busy_timeout, PostgreSQL's lock_timeout.
+    DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000"))
 
     LANGUAGES = ("en", "ko")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # If the limiter's storage is down, let requests through (and log) rather than answer 500.
+    RATELIMIT_SWALLOW_ERRORS = True
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. 0: none, so
+    # those headers are ignored (a client could forge them). Production must say (see README).
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT")
     # Set explicitly: Flask-Limiter otherwise keeps whatever the previously initialised app had.
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
@@ -64,6 +85,9 @@ class Config:
     RECEIPT_SECRET = os.environ.get("RECEIPT_SECRET")
     URGENT_ACK_MINUTES = int(os.environ.get("URGENT_ACK_MINUTES", "15"))
     REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "5 per 10 minutes; 20 per day")
+    # The same report form sent again within this time of being opened shows the same receipt
+    # (a double click, a refresh, a retry); later it shows only that it was sent.
+    REPORT_REPEAT_WINDOW_MINUTES = int(os.environ.get("REPORT_REPEAT_WINDOW_MINUTES", "120"))
     # The reporter's follow-up page: closes after this many idle minutes; receipt codes tried per
     # network address (every attempt counts); each attempt takes at least this long, found or not.
     FOLLOWUP_IDLE_MINUTES = int(os.environ.get("FOLLOWUP_IDLE_MINUTES", "15"))
@@ -97,6 +121,8 @@ class Config:
             config["REPORT_KEYS"] = [development_secret("report_key", fernet=True)]
         if not config.get("RECEIPT_SECRET"):
             config["RECEIPT_SECRET"] = development_secret("receipt_secret")
+        if config.get("TRUSTED_PROXY_COUNT") is None:
+            config["TRUSTED_PROXY_COUNT"] = 0
 
 
 class DevelopmentConfig(Config):
@@ -124,6 +150,8 @@ class TestConfig(Config):
     OUTBOX_DELIVER_AFTER_REQUEST = False  # tests deliver explicitly, or turn it on
     PUBLIC_BASE_URL = "http://dari.test"
     FOLLOWUP_DELAY_SECONDS = 0.0
+    TRUSTED_PROXY_COUNT = 0
+    DB_WRITE_GUARD = True  # a GET view that writes without @writes_on_get fails its test
 
 
 class ProductionConfig(Config):
@@ -145,6 +173,18 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "ProductionConfig needs REPORT_KEYS (Fernet keys, comma-separated, newest first) and "
                 "RECEIPT_SECRET set; keep them outside the database and back them up."
+            )
+        proxies = config.get("TRUSTED_PROXY_COUNT")
+        if proxies is None or proxies < 0:
+            raise RuntimeError(
+                "ProductionConfig needs TRUSTED_PROXY_COUNT: the number of reverse proxies in front of Dari "
+                "that set X-Forwarded-For (1 for one nginx or Caddy; 0 if clients connect directly). Without it "
+                "every reporter seems to come from the proxy's address and shares one rate limit."
+            )
+        if not config["RATELIMIT_STORAGE_URI"].startswith(SHARED_LIMITER_SCHEMES):
+            raise RuntimeError(
+                "ProductionConfig needs RATELIMIT_STORAGE_URI pointing at Redis (e.g. redis://127.0.0.1:6379/0), "
+                "so that every worker process counts against the same limits."
             )
 
 

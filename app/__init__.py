@@ -2,11 +2,10 @@
 import os
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, Config
-from app import content
+from app import content, transactions  # noqa: F401  (transactions: SQLite locking events)
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import select_locale, select_timezone
 from app.security import keep_reports_out_of_logs, set_security_headers
@@ -23,7 +22,13 @@ def create_app(config_class: type[Config] | None = None, strict_content: bool = 
     app.config.from_object(config_class)
     config_class.finalize(app.config)
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = transactions.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config["DB_LOCK_TIMEOUT_MS"]
+    )
+    _trust_proxies(app)
     _init_extensions(app)
+    if app.config.get("DB_WRITE_GUARD"):
+        transactions.install_write_guard()
     content.init_app(app, strict=strict_content)
     _register_blueprints(app)
     app.after_request(set_security_headers)
@@ -34,6 +39,14 @@ def create_app(config_class: type[Config] | None = None, strict_content: bool = 
     cli.register(app)
     templating.register(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT reverse proxies, take the client's address, scheme and host from
+    the X-Forwarded-* headers those proxies set (and only as many hops as there are proxies)."""
+    count = app.config["TRUSTED_PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:
@@ -73,14 +86,3 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(classes_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(counsel_bp, url_prefix="/counsel")
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Foreign keys on, WAL for concurrent readers, and wait instead of failing when busy."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.close()

@@ -16,6 +16,7 @@ from app.admin import bp
 from app.admin.routes import admin_only
 from app.extensions import db
 from app.models import AuditEvent
+from app.transactions import writes_on_get
 
 PAGE_SIZE = 50
 REF_MAX = 12
@@ -95,6 +96,7 @@ def filter_detail(ref: str | None, action: str | None, page: int) -> str | None:
 
 
 @bp.route("/audit", endpoint="audit")
+@writes_on_get  # looking at the audit trail is itself audited
 @admin_only
 def audit_trail():
     school_id = current_user.school_id

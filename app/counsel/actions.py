@@ -27,6 +27,7 @@ from app.models import ActionKind, CaseAction, RemovalStatus, Report, Status
 from app.models.base import utcnow
 from app.reports.forms import CONSENT_LABELS
 from app.reports_crypto import decrypt, encrypt
+from app.transactions import writes_on_get
 
 KINDS = {k.value for k in ActionKind}
 STATUSES = {s.value for s in RemovalStatus}
@@ -163,6 +164,7 @@ def _taken_up(report: Report, now) -> str:
 # --- routes ------------------------------------------------------------------------------------
 
 @bp.route("/reports/<int:report_id>/actions/new", methods=["GET"])
+@writes_on_get  # viewing a report is audited
 @staff_for_reports
 def new_action(report_id: int):
     report = report_or_404(report_id)

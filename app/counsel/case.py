@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import CaseMessage, CaseNote, Report, Role, User
 from app.models.report import Status
 from app.reports.forms import AFFECTED_LABELS, CATEGORY_LABELS, WANT_LABELS
+from app.transactions import writes_on_get
 
 LABELS = dict(status_labels=STATUS_LABELS, outcome_labels=OUTCOME_LABELS, consent_words=CONSENT_WORDS,
               category_labels=CATEGORY_LABELS, affected_labels=AFFECTED_LABELS, want_labels=WANT_LABELS)
@@ -104,6 +105,7 @@ def _back(report: Report, anchor: str | None = None):
 
 
 @bp.route("/reports/<int:report_id>")
+@writes_on_get  # viewing a report is audited
 @staff_for_reports
 def case(report_id: int):
     return _render_case(report_or_404(report_id))
@@ -195,6 +197,7 @@ def send_message(report_id: int):
 
 # --- printing ----------------------------------------------------------------------------------
 @bp.route("/reports/<int:report_id>/print")
+@writes_on_get  # viewing a report is audited
 @staff_for_reports
 def print_case(report_id: int):
     """A summary to hand to the police or a support center: never the internal notes."""

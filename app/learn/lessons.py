@@ -11,6 +11,7 @@ from app.learn.forms import ReflectionForm
 from app.learn.grading import standings
 from app.models import LessonProgress, QuizAttempt, ReflectionAnswer, Role
 from app.models.base import utcnow
+from app.transactions import writes_on_get
 
 
 def locale() -> str:
@@ -68,6 +69,7 @@ def module_page(module_id: str):
 
 
 @bp.route("/<module_id>/step/<int:number>")
+@writes_on_get  # remembers where the student is, for resuming
 @login_required
 def step(module_id: str, number: int):
     module = module_or_404(module_id)

@@ -40,6 +40,10 @@ CONSENT_CHOICES = ("yes", "no", "not_sure")
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
+def new_ref() -> str:
+    return "R-" + "".join(secrets.choice(REF_ALPHABET) for _ in range(4))
+
+
 class Report(db.Model):
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("school_id", "ref"),)
@@ -80,8 +84,10 @@ class Report(db.Model):
     school: Mapped["School"] = relationship()  # noqa: F821
 
     def assign_ref(self) -> None:
+        """A free reference, checked then taken: for single writers (demo data, tests). Reports
+        filed through the form draw one with `new_ref` and let the unique constraint decide."""
         while True:
-            ref = "R-" + "".join(secrets.choice(REF_ALPHABET) for _ in range(4))
+            ref = new_ref()
             taken = db.session.scalar(select(Report.id).where(Report.school_id == self.school_id, Report.ref == ref))
             if taken is None:
                 self.ref = ref

@@ -19,6 +19,7 @@ from app.helplines import help_lines
 from app.models.base import utcnow
 from app.reports import bp, followup_session as visit_cookie
 from app.reports.followup_session import add_reporter_message, reporter_view
+from app.transactions import writes_on_get
 
 MESSAGE_MAX = 4000
 
@@ -63,6 +64,7 @@ def expired_message() -> str:
 
 
 @bp.route("/report/follow-up", methods=["GET", "POST"])
+@writes_on_get  # remembers the visit, so only newer replies show as new
 def follow_up():
     if request.method == "POST":
         return _open_with_code()

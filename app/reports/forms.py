@@ -58,7 +58,7 @@ class StartForm(FlaskForm):
 class DetailsForm(FlaskForm):
     school_id = HiddenField(validators=[DataRequired()])
     category = HiddenField(validators=[DataRequired()])
-    submission = HiddenField(validators=[DataRequired(), Length(max=64)])
+    submission = HiddenField(validators=[DataRequired(), Length(max=200)])
     affected = RadioField(
         _l("Who is this happening to?"),
         choices=_choices(AFFECTED_LABELS),

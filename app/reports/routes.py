@@ -1,22 +1,22 @@
 """The anonymous report form at /report. Nothing about the person reporting is stored or logged:
 not their address, browser, account or session. Each step is a POST so nothing lands in the URL."""
-import secrets
+from datetime import timedelta
 
 from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from limits import parse_many
-from sqlalchemy.exc import SQLAlchemyError
 
 from app import notify, reports_crypto
-from app.extensions import db, limiter
 from app.helplines import help_lines
+from app.models.base import utcnow
 from app.models.report import Category
-from app.reports import bp
+from app.transactions import reads_first
+from app.reports import bp, rate_limit
 from app.reports.forms import CATEGORY_LABELS, DetailsForm, StartForm
 from app.reports.schools import MAX_MATCHES, find_schools, school_by_id
-from app.reports.service import already_sent, create_report
+from app.reports.service import (
+    NotFiled, Unconfirmed, file_report, find_filed, new_submission_token, submission_issued_at,
+)
 
 
 @bp.route("/report", methods=["GET"])
@@ -28,6 +28,7 @@ def start():
 
 
 @bp.route("/report", methods=["POST"])
+@reads_first
 def step():
     stage = request.form.get("stage")
     if stage == "start":
@@ -69,7 +70,7 @@ def _after_start():
 def _details(school, category, form=None, status=200, problem=None):
     if form is None:
         form = DetailsForm(formdata=None, school_id=str(school.id), category=category,
-                           submission=secrets.token_urlsafe(24))
+                           submission=new_submission_token())
     return render_template(
         "reports/details.html", form=form, school=school, category_label=CATEGORY_LABELS[Category(category)],
         problem=problem,
@@ -93,7 +94,7 @@ def _submit():
     form = DetailsForm()
     school = _school_or_400(form.school_id.data)
     category = _category_or_400(form.category.data)
-    if not form.submission.data:
+    if not form.submission.data or submission_issued_at(form.submission.data) is None:
         abort(400)
     if form.website.data:
         return _details(school, category, form, 400, _(
@@ -101,33 +102,43 @@ def _submit():
             "spam tools do. If you are a person, clear the field labelled \"Leave this empty\" and send again."))
     if not form.validate_on_submit():
         return _details(school, category, form, 422)
-    if already_sent(form.submission.data):
-        return render_template("reports/already_sent.html", lines=help_lines()), 409
-    if not _within_rate_limit():
+    filed = find_filed(form.submission.data)
+    if filed is not None:
+        return _receipt_or_already_sent(filed, school, form.submission.data)
+    if not rate_limit.allows_report():
         return _details(school, category, form, 429, _(
             "Your report was NOT sent: several reports came from this network in a short time. Please wait "
             "10 minutes and send again — what you wrote is still here. If someone is in danger now, call 112."))
     try:
-        report, receipt, outbox_ids = create_report(school, form)
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.error("report not saved: database error")
+        filed = file_report(school, form)
+    except NotFiled:
         return _details(school, category, form, 503, _(
             "Your report was NOT sent because of a problem on our side. Please try again in a moment — "
             "what you wrote is still here."))
-    current_app.logger.info("report created")
-    notify.deliver_after_request(outbox_ids)
+    except Unconfirmed:
+        return _details(school, category, form, 503, _(
+            "We could not confirm that your report reached the school, because of a problem on our side. "
+            "What you wrote is still here: please press “Send my report” again in a moment. Sending again "
+            "is safe — the school will not get it twice."))
+    if not filed.repeat:
+        rate_limit.count_report()
+        current_app.logger.info("report created")
+        notify.deliver_after_request(filed.outbox_ids)
+    return _receipt(filed, school)
+
+
+def _receipt(filed, school):
     return render_template(
-        "reports/receipt.html", receipt=reports_crypto.format_receipt(receipt), school=school,
-        urgent=report.urgent, lines=help_lines(),
+        "reports/receipt.html", receipt=reports_crypto.format_receipt(filed.receipt), school=school,
+        urgent=filed.urgent, lines=help_lines(),
     )
 
 
-def _within_rate_limit() -> bool:
-    """Counted per network address in the limiter's short-lived storage only (never the database).
-    Checked here rather than by decorator so a refused report keeps what the person wrote."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return True
-    key = get_remote_address()
-    items = parse_many(current_app.config["REPORT_RATE_LIMIT"])
-    return all(limiter.limiter.hit(item, "report-submit", key) for item in items)
+def _receipt_or_already_sent(filed, school, token):
+    """The same form sent again shows the same receipt while it is fresh (a double click, a
+    refresh, a retry); later, on a shared computer, it shows only that the report was sent."""
+    issued = submission_issued_at(token)
+    window = timedelta(minutes=current_app.config["REPORT_REPEAT_WINDOW_MINUTES"])
+    if issued is not None and utcnow() - issued <= window:
+        return _receipt(filed, school)
+    return render_template("reports/already_sent.html", lines=help_lines()), 409
