@@ -24,11 +24,13 @@ SECRET_WORDS = ("Quokkaberry", "Marmalynx", "Zebrafjord")
 
 @pytest.fixture(autouse=True)
 def no_threads_left():
+    """Nothing but the process's one long-lived alert sender may outlive a test."""
     before = set(threading.enumerate())
     yield
+    assert [t.name for t in threading.enumerate()].count("dari-outbox") <= 1
     deadline = time.monotonic() + 5
     while True:
-        left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        left = [t for t in threading.enumerate() if t not in before and t.is_alive() and t.name != "dari-outbox"]
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.02)
@@ -363,21 +365,20 @@ def test_logs_name_counts_and_ids_only(mail_app, smtp_server, caplog, monkeypatc
         assert secret not in logged
 
 
-def test_deliver_after_request_sends_in_a_thread_when_enabled(mail_app, smtp_server):
+def test_deliver_after_request_sends_in_the_background_when_enabled(mail_app, smtp_server):
     factory = Factory(mail_app)
     school = factory.school("ALPHA")
     counselor = staff(factory, school)
     with mail_app.app_context():
         ids = [m.id for m in notify.queue_report_alerts(new_report(school.id))]
         db.session.commit()
-        assert notify.deliver_after_request(ids) is None  # off in tests: cron delivers
+        assert notify.deliver_after_request(ids) is False  # off in tests: cron delivers
         assert db.session.get(OutboxMessage, ids[0]).sent_at is None
+        db.session.rollback()  # as a request does: its transaction ends before the sender starts
 
         mail_app.config["OUTBOX_DELIVER_AFTER_REQUEST"] = True
-        thread = notify.deliver_after_request(ids)
-        assert thread is not None and thread.daemon
-        thread.join(5)
-        assert not thread.is_alive()
+        assert notify.deliver_after_request(ids) is True
+        assert notify.sender.wait_idle(10)
         db.session.expire_all()
         assert db.session.get(OutboxMessage, ids[0]).sent_at is not None
     [mail] = smtp_server.wait_for(1)
@@ -392,11 +393,43 @@ def test_deliver_after_request_never_raises_into_the_request(app_factory, caplog
     with app.app_context():
         ids = [m.id for m in notify.queue_report_alerts(new_report(school.id))]
         db.session.commit()
-        thread = notify.deliver_after_request(ids)
-        thread.join(5)
+        assert notify.deliver_after_request(ids) is True
+        assert notify.sender.wait_idle(10)
         [row] = outbox_rows()
         assert row.sent_at is None and row.attempts == 1  # kept for the next try
-        assert notify.deliver_after_request([]) is None
+        assert notify.deliver_after_request([]) is False
+
+
+def test_one_sender_thread_per_process_however_many_reports(mail_app, smtp_server):
+    """A burst of reports queues their alerts for one thread; it does not start a thread each."""
+    import threading
+
+    factory = Factory(mail_app)
+    school = factory.school("ALPHA")
+    staff(factory, school)
+    mail_app.config["OUTBOX_DELIVER_AFTER_REQUEST"] = True
+    with mail_app.app_context():
+        batches = []
+        for _ in range(30):
+            batches.append([m.id for m in notify.queue_report_alerts(new_report(school.id))])
+            db.session.commit()
+        before = threading.active_count()
+        assert all(notify.deliver_after_request(ids) for ids in batches)
+        assert threading.active_count() <= before + 1
+        assert notify.sender.wait_idle(20)
+        assert [t.name for t in threading.enumerate()].count("dari-outbox") == 1
+        db.session.expire_all()
+        assert all(row.sent_at is not None for row in outbox_rows())
+    assert len(smtp_server.wait_for(30)) == 30
+
+
+def test_a_full_sender_queue_leaves_alerts_for_cron(mail_app):
+    from app.notify.sender import Sender
+
+    small = Sender(maxsize=1)
+    small._ensure_thread = lambda: None  # no thread takes from the queue: it stays full
+    assert small.submit(mail_app, [1]) is True
+    assert small.submit(mail_app, [2]) is False
 
 
 # --- escalation ----------------------------------------------------------------------------------

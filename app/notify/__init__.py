@@ -9,4 +9,5 @@ from app.notify.alerts import (  # noqa: F401
     REPORT_KINDS, queue_message_alert, queue_report_alerts, recipients, report_link,
 )
 from app.notify.escalation import escalate  # noqa: F401
-from app.notify.mailer import backoff, deliver, deliver_after_request, pending_count  # noqa: F401
+from app.notify.mailer import backoff, deliver, message_id, pending_count  # noqa: F401
+from app.notify.sender import deliver_after_request, sender  # noqa: F401

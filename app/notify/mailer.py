@@ -1,11 +1,11 @@
 """Delivering outbox rows over SMTP: claimed first so no alert is sent twice, retried with backoff."""
+import hashlib
 import logging
 import smtplib
 import ssl
-import threading
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -61,10 +61,17 @@ def _email(message: OutboxMessage, config) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = formatdate(usegmt=True)
     domain = sender.rsplit("@", 1)[-1].strip(" >") if "@" in sender else urlsplit(config["PUBLIC_BASE_URL"]).hostname
-    email["Message-ID"] = make_msgid(domain=domain or None)
+    email["Message-ID"] = message_id(message, domain)
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body, charset="utf-8")
     return email
+
+
+def message_id(message: OutboxMessage, domain: str | None) -> str:
+    """The same for every attempt at one outbox row, so a resend after a crash between sending
+    and recording it is recognisable as the same email (mail clients and the counselor see one)."""
+    digest = hashlib.sha256(message.dedupe_key.encode("utf-8")).hexdigest()[:16]
+    return f"<dari.{message.id}.{digest}@{domain or 'dari.local'}>"
 
 
 def _short_error(exc: BaseException) -> str:
@@ -166,33 +173,3 @@ def deliver(ids=None, now: datetime | None = None, limit: int = 100) -> tuple[in
     if sent or failed:
         log.info("outbox: sent %d, failed %d", sent, failed)
     return sent, failed
-
-
-def _deliver_in_background(app, ids: list[int]) -> None:
-    with app.app_context():
-        try:
-            deliver(ids=ids)
-        except Exception as exc:  # noqa: BLE001 - a background thread has nobody to raise to
-            db.session.rollback()
-            log.error("outbox: background delivery failed (%s); cron will retry", type(exc).__name__)
-
-
-def deliver_after_request(ids) -> threading.Thread | None:
-    """Send these outbox rows now in a daemon thread, when OUTBOX_DELIVER_AFTER_REQUEST is on;
-    otherwise leave them to `flask outbox deliver`. Call after the commit. Never raises.
-    Returns the thread (tests join it), or None."""
-    try:
-        if not current_app.config.get("OUTBOX_DELIVER_AFTER_REQUEST"):
-            return None
-        ids = [getattr(i, "id", i) for i in ids or ()]
-        if not ids:
-            return None
-        app = current_app._get_current_object()
-        thread = threading.Thread(target=_deliver_in_background, args=(app, ids), name="dari-outbox", daemon=True)
-        thread.start()
-        return thread
-    except Exception as exc:  # noqa: BLE001 - the report is saved; cron delivers what is left
-        log.error("outbox: could not start background delivery (%s)", type(exc).__name__)
-        return None
-
-
