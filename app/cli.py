@@ -30,6 +30,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(content_group)
     from app.cli_reports import register as register_reports  # flask outbox …, flask reports …
     register_reports(app)
+    from app.scheduler import register as register_schedule  # flask schedule run
+
+    register_schedule(app)
 
 
 def _get_or_create_user(school: School, **fields) -> tuple[User, bool]:

@@ -1,6 +1,8 @@
-"""Public pages: home, help lines, language choice."""
-from flask import current_app, redirect, render_template, request, session, url_for
+"""Public pages: home, help lines, language choice, and the health check."""
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import literal, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.session import safe_next
 from app.extensions import db
@@ -30,3 +32,17 @@ def set_language():
             current_user.locale = lang
             db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
+
+
+@bp.route("/healthz")
+def healthz():
+    """For the load balancer and the container healthcheck: is this worker able to reach the
+    database? No session, no template, nothing identifying."""
+    try:
+        db.session.execute(select(literal(1)))
+        db.session.rollback()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        current_app.logger.error("healthz: database unreachable (%s)", type(exc).__name__)
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
