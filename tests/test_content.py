@@ -29,6 +29,7 @@ BROKEN = {
     "quiz-duplicate-question-ids": ("quizzes/m.yaml", "(top)"),
     "quiz-missing-korean": ("quizzes/m.yaml", "questions.0(q1).prompt.ko"),
     "quiz-invalid-yaml": ("quizzes/m.yaml", "(file)"),
+    "material-in-one-language": ("lessons/m/plan.ko.md", "(file)"),
 }
 
 
@@ -198,3 +199,37 @@ def test_the_real_curriculum_has_no_style_errors_and_no_warnings():
     report = check_content(Path(__file__).resolve().parent.parent)
     assert report.errors == []
     assert report.warnings == []
+
+
+# --- classroom materials: lessons/<id>/plan.<lang>.md and family.<lang>.md, both languages or neither
+
+def test_classroom_materials_are_rendered_at_start_up_in_both_languages():
+    module = load_library(VALID).get("sample-consent")
+    assert "<strong>Warm-up (5 min).</strong>" in module.material("plan", "en")
+    assert "보호자님께" in module.material("family", "ko")
+    assert load_library(VALID).get("sample-help").material("plan", "en") is None
+
+
+def test_staff_find_the_materials_from_the_guide_and_read_them_in_their_language(factory, as_user):
+    teacher = as_user(factory.user(factory.school(), "teacher"))
+    guide = teacher.get("/learn/sample-consent/guide").get_data(as_text=True)
+    assert 'href="/learn/sample-consent/materials/plan">Lesson plan</a>' in guide
+    assert 'href="/learn/sample-consent/materials/family">Family letter</a>' in guide
+    plan = teacher.get("/learn/sample-consent/materials/plan").get_data(as_text=True)
+    assert "Ask: what does asking first look like?" in plan
+    family = teacher.get("/learn/sample-consent/materials/family", headers={"Accept-Language": "ko"})
+    assert "오늘은 먼저 묻기에 대해 배웠습니다" in family.get_data(as_text=True)
+    assert "가정통신문" in family.get_data(as_text=True)
+    assert "Classroom materials" not in teacher.get("/learn/sample-help/guide").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/learn/sample-help/materials/plan", "/learn/sample-consent/materials/homework",
+                                 "/learn/no-such-module/materials/plan"])
+def test_missing_materials_are_not_found(factory, as_user, url):
+    teacher = as_user(factory.user(factory.school(), "teacher"))
+    assert teacher.get(url).status_code == 404
+
+
+def test_students_cannot_open_classroom_materials(factory, as_user):
+    student = as_user(factory.user(factory.school(), "student"))
+    assert student.get("/learn/sample-consent/materials/family").status_code == 403
