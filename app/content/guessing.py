@@ -48,5 +48,6 @@ def curriculum_warnings(quizzes: dict[str, Quiz]) -> list[str]:
     low, high = TRUE_SHARE_RANGE
     if low <= share <= high:
         return []
-    return [f"quizzes/: true_false: {answers.count('true')} of {len(answers)} answers across the curriculum are "
-            f"“true” ({share:.0%}); keep between {low:.0%} and {high:.0%}"]
+    message = (f"quizzes/: true_false: {answers.count('true')} of {len(answers)} answers across the curriculum "
+               f"are “true” ({share:.0%}); keep between {low:.0%} and {high:.0%}")
+    return [message]
