@@ -207,19 +207,22 @@ def content_group():
 
 @content_group.command("check")
 def content_check():
-    """Validate every lesson, teacher guide and quiz; print `file: field: problem` for each error."""
+    """Validate every lesson, teacher guide and quiz; print `file: field: problem` for each error and
+    each warning. Errors (including Korean style) exit 1; warnings alone still exit 0."""
     from pathlib import Path
 
     from flask import current_app
 
-    from app.content.loader import ContentError, load_library
+    from app.content.checks import check_content
 
     root = Path(current_app.config["CONTENT_ROOT"])
-    try:
-        modules = load_library(root).modules
-    except ContentError as exc:
-        for line in exc.problems:
-            click.echo(line, err=True)
-        click.echo(f"{len(exc.problems)} problem(s) in {root}", err=True)
+    report = check_content(root)
+    for line in report.errors:
+        click.echo(line, err=True)
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
+    if report.errors:
+        click.echo(f"{len(report.errors)} problem(s), {len(report.warnings)} warning(s) in {root}", err=True)
         raise SystemExit(1)
-    click.echo(f"content ok: {len(modules)} modules in {root}")
+    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    click.echo(f"content ok: {report.module_count} modules in {root}{warned}")

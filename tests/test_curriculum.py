@@ -95,3 +95,21 @@ def test_teacher_guide_covers_disclosures(module_id):
     for locale, words in {"en": ("disclos",), "ko": ("털어놓", "공개", "말할 때", "이야기할 때", "알렸", "밝히")}.items():
         guide = str(module.guide(locale))
         assert any(w in guide for w in words), f"{module_id} teacher.{locale}.md says nothing about disclosures"
+
+
+@pytest.mark.parametrize("module_id", [m.id for m in LIBRARY.modules if "family" in m.materials])
+def test_family_letters_give_the_help_lines_in_both_languages(module_id):
+    module = LIBRARY.get(module_id)
+    for locale in ("en", "ko"):
+        letter = str(module.material("family", locale))
+        for number in ("112", "117", "1366", "02-735-8994", "1377", "1388", "109"):
+            assert number in letter, f"{module_id} family.{locale}.md does not list {number}"
+
+
+@pytest.mark.parametrize("module_id", [m.id for m in LIBRARY.modules if "plan" in m.materials])
+def test_lesson_plans_cover_40_45_and_50_minute_periods(module_id):
+    module = LIBRARY.get(module_id)
+    for locale, stages in {"en": ("Introduction", "Development", "Wrap-up"), "ko": ("도입", "전개", "정리")}.items():
+        plan = str(module.material("plan", locale))
+        assert all(minutes in plan for minutes in ("40", "45", "50")), f"{module_id} plan.{locale}.md"
+        assert all(stage in plan for stage in stages), f"{module_id} plan.{locale}.md lacks a stage"

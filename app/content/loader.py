@@ -28,18 +28,27 @@ class Lesson:
         return len(self.steps)
 
 
+# Optional classroom materials: lessons/<id>/<kind>.<locale>.md, in both languages or neither.
+MATERIALS = ("plan", "family")
+
+
 @dataclass
 class Module:
     id: str
     lessons: dict[str, Lesson]
     guides: dict[str, Markup]
     quiz: Quiz
+    materials: dict[str, dict[str, Markup]] = field(default_factory=dict)  # kind -> locale -> html
 
     def lesson(self, locale: str) -> Lesson:
         return self.lessons.get(locale) or self.lessons["en"]
 
     def guide(self, locale: str) -> Markup:
         return self.guides.get(locale) or self.guides["en"]
+
+    def material(self, kind: str, locale: str) -> Markup | None:
+        by_locale = self.materials.get(kind)
+        return (by_locale.get(locale) or by_locale["en"]) if by_locale else None
 
     @property
     def order(self) -> int:
@@ -121,11 +130,33 @@ def _load_module(directory: Path, quiz_path: Path, out: _Collector) -> Module | 
         else:
             guides[locale] = to_html(path.read_text(encoding="utf-8"))
     quiz = _load_quiz(quiz_path, out)
+    materials = _load_materials(directory, out)
     if len(lessons) == len(LOCALES):
         _compare_languages(directory, lessons, out)
     if len(out.lines) > before:
         return None
-    return Module(id=directory.name, lessons=lessons, guides=guides, quiz=quiz)
+    return Module(id=directory.name, lessons=lessons, guides=guides, quiz=quiz, materials=materials)
+
+
+def _load_materials(directory: Path, out: _Collector) -> dict[str, dict[str, Markup]]:
+    """A lesson plan or family letter a teacher hands out must exist in every language, or in none."""
+    materials = {}
+    for kind in MATERIALS:
+        paths = {locale: directory / f"{kind}.{locale}.md" for locale in LOCALES}
+        present = [locale for locale, path in paths.items() if path.exists()]
+        if not present:
+            continue
+        rendered = {}
+        for locale, path in paths.items():
+            if locale not in present:
+                others = ", ".join(paths[p].name for p in present)
+                out.add(path, "(file)", f"missing: {others} exists, so this language is needed too (or remove both)")
+            elif not path.read_text(encoding="utf-8").strip():
+                out.add(path, "(file)", "is empty")
+            else:
+                rendered[locale] = to_html(path.read_text(encoding="utf-8"))
+        materials[kind] = rendered
+    return materials
 
 
 def _load_lesson(path: Path, module_id: str, out: _Collector) -> Lesson | None:

@@ -1,5 +1,7 @@
-"""Staff read every module whole: the lesson, the quiz with its answers, and the teacher guide."""
-from flask import render_template
+"""Staff read every module whole: the lesson, the quiz with its answers, the teacher guide and the
+classroom materials (lesson plan, family letter) where a module has them."""
+from flask import abort, render_template
+from flask_babel import lazy_gettext as _l
 
 from app.learn import bp
 from app.learn.lessons import locale, module_or_404
@@ -7,6 +9,7 @@ from app.models import Role
 from app.security import role_required
 
 staff_only = role_required(*Role.staff())
+MATERIAL_TITLES = {"plan": _l("Lesson plan"), "family": _l("Family letter")}  # keys: loader.MATERIALS
 
 
 @bp.route("/<module_id>/preview")
@@ -20,4 +23,16 @@ def preview(module_id: str):
 @staff_only
 def guide(module_id: str):
     module = module_or_404(module_id)
-    return render_template("learn/guide.html", module=module, lesson=module.lesson(locale()), guide=module.guide(locale()))
+    return render_template("learn/guide.html", module=module, lesson=module.lesson(locale()), guide=module.guide(locale()),
+                           material_titles=MATERIAL_TITLES)
+
+
+@bp.route("/<module_id>/materials/<kind>")
+@staff_only
+def material(module_id: str, kind: str):
+    module = module_or_404(module_id)
+    html = module.material(kind, locale())
+    if html is None:
+        abort(404)
+    return render_template("learn/material.html", module=module, lesson=module.lesson(locale()), kind=kind, material=html,
+                           material_titles=MATERIAL_TITLES)
