@@ -60,6 +60,9 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password change or deactivation so every other session is logged out.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Hash of the nonce a half-finished login (password right, code owed) carries in its cookie.
+    # Cleared when the login finishes or the account locks, so a saved cookie cannot be replayed.
+    pending_login_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -107,10 +110,23 @@ class User(UserMixin, db.Model):
         if self.failed_logins >= max_failures:
             self.locked_until = utcnow() + timedelta(minutes=lockout_minutes)
             self.failed_logins = 0
+            self.pending_login_hash = None
+
+    def start_pending_login(self) -> str:
+        """A fresh nonce for the second step; only its hash is kept, and only one at a time."""
+        nonce = secrets.token_urlsafe(32)
+        self.pending_login_hash = hashlib.sha256(nonce.encode()).hexdigest()
+        return nonce
+
+    def pending_login_matches(self, nonce) -> bool:
+        if not isinstance(nonce, str) or not self.pending_login_hash:
+            return False
+        return secrets.compare_digest(self.pending_login_hash, hashlib.sha256(nonce.encode()).hexdigest())
 
     def record_login(self) -> None:
         self.failed_logins = 0
         self.locked_until = None
+        self.pending_login_hash = None
         self.last_login_at = utcnow()
 
     # --- two-factor ---------------------------------------------------------------------------
