@@ -77,3 +77,23 @@ def test_a_pending_login_cookie_works_only_once(app, factory, school):
     response = other.post("/login/verify", data={"otp-code": totp_code(app, counselor), "otp-submit": "1"})
     assert response.headers["Location"] == "/login/staff"
     assert other.get("/account/").status_code == 302
+
+
+def test_a_cookie_copied_before_logout_no_longer_opens_the_account(app, factory, school):
+    student = factory.user(school, Role.STUDENT)
+    client = app.test_client()
+    login(client, student)
+    copied = client.get_cookie("session").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/account/").status_code == 302
+    assert client.get("/account/").status_code == 302
+
+
+def test_logging_in_again_after_logout_works(app, client, factory, school):
+    counselor = factory.user(school, Role.COUNSELOR)
+    login(client, counselor)
+    client.post("/logout")
+    login(client, counselor)
+    assert client.get("/account/").status_code == 200

@@ -93,6 +93,10 @@ class User(UserMixin, db.Model):
     # --- passwords ----------------------------------------------------------------------------
     def set_password(self, password: str) -> None:
         self.password_hash = hash_password(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Log out every session of this account, on every device."""
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
@@ -154,7 +158,7 @@ class User(UserMixin, db.Model):
 
     def deactivate(self) -> None:
         self.active = False
-        self.session_version = (self.session_version or 0) + 1
+        self.end_sessions()
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
