@@ -9,6 +9,7 @@ from config import BASE_DIR, CONFIGS, INSTANCE_DIR, Config
 from app import content
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import select_locale, select_timezone
+from app.ids import BoundedIntConverter
 from app.security import keep_reports_out_of_logs, set_security_headers
 
 
@@ -22,6 +23,7 @@ def create_app(config_class: type[Config] | None = None, strict_content: bool = 
     )
     app.config.from_object(config_class)
     config_class.finalize(app.config)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
     _init_extensions(app)
     content.init_app(app, strict=strict_content)

@@ -15,6 +15,7 @@ from app import audit
 from app.admin import bp
 from app.admin.routes import admin_only
 from app.extensions import db
+from app.ids import page_number
 from app.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -105,7 +106,7 @@ def audit_trail():
     valid = form.validate()
     ref = form.ref_value if valid else None
     action = form.action.data or None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=page_number) or 1, 1)
     events = db.paginate(events_query(school_id, ref, action), page=page, per_page=PAGE_SIZE,
                          error_out=False, count=True) if valid else None
     audit.record("audit_viewed", detail=filter_detail(ref, action, page))

@@ -8,6 +8,7 @@ from app.admin import bp
 from app.admin.forms import InviteForm
 from app.auth import totp
 from app.extensions import db
+from app.ids import page_number
 from app.models import Invite, Role, User
 from app.models.base import utcnow
 from app.passwords import generate_password
@@ -24,7 +25,7 @@ def people():
     staff = db.session.scalars(
         select(User).where(User.school_id == school_id, User.role != Role.STUDENT).order_by(User.display_name)
     ).all()
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=page_number) or 1
     students = db.paginate(
         select(User).where(User.school_id == school_id, User.role == Role.STUDENT).order_by(User.username),
         page=max(page, 1),
