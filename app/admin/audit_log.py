@@ -22,7 +22,8 @@ PAGE_SIZE = 50
 REF_MAX = 12
 REF_PATTERN = r"^R-[A-Z0-9]{1,10}$"
 
-# Plain words for the actions written by casework, the follow-up page, the purge and this page.
+# Plain words for the actions written by casework, the follow-up page, the purge, account changes
+# by admins and teachers, and this page.
 ACTION_LABELS = {
     "view": _l("Opened the case"),
     "print": _l("Printed the case"),
@@ -36,6 +37,10 @@ ACTION_LABELS = {
     "action_updated": _l("Updated a step on the checklist"),
     "purged": _l("Deleted the case text after the retention period"),
     "audit_viewed": _l("Looked at the audit trail"),
+    "password_reset": _l("Reset someone's password"),
+    "two_factor_reset": _l("Reset someone's two-step login"),
+    "account_off": _l("Turned an account off"),
+    "account_on": _l("Turned an account on again"),
 }
 
 
