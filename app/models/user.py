@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import reports_crypto
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.school import School
@@ -53,7 +54,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Fernet ciphertext under REPORT_KEYS (kept outside the database, rotated with the reports):
+    # a dump alone cannot mint codes. Read and write it through `totp_secret`.
+    totp_secret_enc: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
     failed_logins: Mapped[int] = mapped_column(default=0)
@@ -134,6 +137,14 @@ class User(UserMixin, db.Model):
         self.last_login_at = utcnow()
 
     # --- two-factor ---------------------------------------------------------------------------
+    @property
+    def totp_secret(self) -> str | None:
+        return reports_crypto.decrypt(self.totp_secret_enc)
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        self.totp_secret_enc = reports_crypto.encrypt(secret)
+
     @property
     def totp_enabled(self) -> bool:
         return self.totp_enabled_at is not None
