@@ -74,6 +74,9 @@ class Report(db.Model):
     reporter_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counselor_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reporter_message_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Bumped when the reporter leaves (button or quick exit): follow-up cookies name the version
+    # they were issued for, so every copy of an old one stops opening the report.
+    followup_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set by `flask reports purge`: the text and casework are gone, the counts for statistics stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

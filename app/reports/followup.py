@@ -97,7 +97,7 @@ def _open_with_code():
         return _paced(_report_page(report, form=draft, notice=_(
             "Your message is not sent yet. Check it below and press \"Send to the counselors\".")), started)
     response = redirect(url_for("reports.follow_up"), 303)
-    return _paced(visit_cookie.keep_open(response, report.id), started)
+    return _paced(visit_cookie.keep_open(response, visit_cookie.cookie_key(report)), started)
 
 
 @bp.route("/report/follow-up/message", methods=["POST"])
@@ -113,7 +113,7 @@ def follow_up_message():
             "to open your report again."))
     if not form.validate_on_submit():
         return _report_page(report, form=form, status=422)
-    report_id = report.id
+    key = visit_cookie.cookie_key(report)
     try:
         outbox_ids = add_reporter_message(report, form.body.data)
     except SQLAlchemyError:
@@ -124,11 +124,19 @@ def follow_up_message():
             "what you wrote is still here."))
     current_app.logger.info("follow-up message saved")
     notify.deliver_after_request(outbox_ids)
-    return visit_cookie.keep_open(redirect(url_for("reports.follow_up", sent=1), 303), report_id)
+    return visit_cookie.keep_open(redirect(url_for("reports.follow_up", sent=1), 303), key)
 
 
 @bp.route("/report/follow-up/leave", methods=["POST"])
 def follow_up_leave():
+    """The close button, and quick exit's beacon: ends the follow-up on the server, not only here."""
+    report = visit_cookie.open_report(visit_cookie.current_visit())
+    if report is not None:
+        try:
+            visit_cookie.end_followup(report)
+        except SQLAlchemyError:
+            db.session.rollback()
+            current_app.logger.error("follow-up not closed on the server: database error")
     return visit_cookie.close(redirect(url_for("reports.follow_up", left=1), 303))
 
 
@@ -139,14 +147,14 @@ def _code_page(form, status=200, notice=None, problem=None, clear=False):
 
 
 def _report_page(report, form=None, status=200, mark_seen=False, sent=False, notice=None, problem=None):
-    report_id, view = report.id, reporter_view(report)
+    key, view = visit_cookie.cookie_key(report), reporter_view(report)
     if mark_seen:
         _mark_seen(report)
     response = make_response(render_template(
         "reports/followup.html", view=view, form=form or MessageForm(formdata=None), sent=sent,
         notice=notice, problem=problem, lines=help_lines(), max_length=MESSAGE_MAX,
     ), status)
-    return visit_cookie.keep_open(response, report_id)
+    return visit_cookie.keep_open(response, key)
 
 
 def _mark_seen(report) -> None:
