@@ -28,6 +28,9 @@ def create_app(config_class: type[Config] | None = None, strict_content: bool = 
     _init_extensions(app)
     content.init_app(app, strict=strict_content)
     _register_blueprints(app)
+    from app.reports import surface as report_surface
+
+    report_surface.init_app(app)  # the anonymous surface keeps apart from the account session
     app.after_request(set_security_headers)
     keep_reports_out_of_logs()
 

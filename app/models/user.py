@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import reports_crypto
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, to_minute, utcnow
 from app.models.school import School
 from app.passwords import check_password, hash_password, needs_rehash
 
@@ -134,7 +134,8 @@ class User(UserMixin, db.Model):
         self.failed_logins = 0
         self.locked_until = None
         self.pending_login_hash = None
-        self.last_login_at = utcnow()
+        # Never finer than the minute: it must not line up with an anonymous report's times.
+        self.last_login_at = to_minute(utcnow())
 
     # --- two-factor ---------------------------------------------------------------------------
     @property
@@ -163,7 +164,7 @@ class User(UserMixin, db.Model):
         digest = RecoveryCode.digest(code)
         for rc in self.recovery_codes:
             if rc.used_at is None and secrets.compare_digest(rc.code_hash, digest):
-                rc.used_at = utcnow()
+                rc.used_at = to_minute(utcnow())
                 return True
         return False
 

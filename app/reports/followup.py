@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 from app import notify
 from app.extensions import db, limiter
 from app.helplines import help_lines
-from app.models.base import utcnow
+from app.models.base import to_minute, utcnow
 from app.reports import bp, followup_session as visit_cookie
 from app.reports.followup_session import add_reporter_message, reporter_view
 
@@ -160,7 +160,7 @@ def _report_page(report, form=None, status=200, mark_seen=False, sent=False, not
 def _mark_seen(report) -> None:
     """Remember the visit, so the next one marks only newer replies as new. Not worth failing for."""
     try:
-        report.reporter_seen_at = utcnow()
+        report.reporter_seen_at = to_minute(utcnow())
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

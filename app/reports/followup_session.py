@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app import notify, reports_crypto
 from app.extensions import db
 from app.models import CaseAction, CaseMessage, Report
-from app.models.base import utcnow
+from app.models.base import to_minute, utcnow
 from app.models.case import ActionKind, RemovalStatus
 from app.models.report import Status
 
@@ -224,8 +224,8 @@ def reporter_view(report: Report) -> ReporterView:
 
 def add_reporter_message(report: Report, text: str) -> list[int]:
     """Store the reporter's message encrypted and queue the counselors' alert in one transaction.
-    Returns the outbox ids to deliver after the commit."""
-    now = utcnow()
+    Returns the outbox ids to deliver after the commit. Its time is kept to the minute."""
+    now = to_minute(utcnow())
     db.session.add(CaseMessage(report_id=report.id, from_reporter=True, author_id=None,
                                body_enc=reports_crypto.encrypt(text.strip()), created_at=now))
     # Counted in SQL, so two messages sent at once still get two numbers (and two alerts).

@@ -2,29 +2,43 @@
 not their address, browser, account or session. Each step is a POST so nothing lands in the URL."""
 import secrets
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user
 from limits import parse_many
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import notify, reports_crypto
+from app.auth.session import safe_next
 from app.extensions import db, limiter
 from app.helplines import help_lines
 from app.models.report import Category
 from app.reports import bp
 from app.reports.forms import CATEGORY_LABELS, DetailsForm, StartForm
 from app.reports.schools import MAX_MATCHES, find_schools, school_by_id
+from app.reports.surface import remember_language
 from app.reports.service import already_sent, create_report
+from app.security import is_report_path
 
 
 @bp.route("/report", methods=["GET"])
 def start():
+    """A logged-in user's Report link carries ?school=<code> (and ?lang=): the account session
+    itself is never read here (see app.reports.surface)."""
     form = StartForm()
-    if current_user.is_authenticated:
-        form.school.data, form.school_id.data = current_user.school.name, str(current_user.school_id)
+    school = find_schools(request.args.get("school", "")[:16]) if request.args.get("school") else []
+    if len(school) == 1 and school[0].code == request.args["school"].strip().upper():
+        form.school.data, form.school_id.data = school[0].name, str(school[0].id)
+    remember_language(request.args.get("lang"))
     return render_template("reports/start.html", form=form, matches=[])
+
+
+@bp.route("/report/language", methods=["POST"])
+def set_language():
+    """The language switch of the report pages, kept in the report surface's own session."""
+    remember_language(request.form.get("lang"))
+    target = safe_next(request.form.get("next"))
+    return redirect(target if target and is_report_path(target.split("?")[0]) else url_for("reports.start"))
 
 
 @bp.route("/report", methods=["POST"])
