@@ -57,8 +57,8 @@ def _current_user_classes() -> list[Classroom]:
 
 def _report_url() -> str:
     """The Report link. /report never reads the account session, so the school (not the person)
-    and the language travel in the link instead."""
-    school = current_user.school.code if current_user.is_authenticated else None
+    and the language travel in the link instead. The id, not the code: no query on every page."""
+    school = current_user.school_id if current_user.is_authenticated else None
     return url_for("reports.start", school=school, lang=str(get_locale()))
 
 

@@ -23,12 +23,12 @@ from app.security import is_report_path
 
 @bp.route("/report", methods=["GET"])
 def start():
-    """A logged-in user's Report link carries ?school=<code> (and ?lang=): the account session
+    """A logged-in user's Report link carries ?school=<id> (and ?lang=): the account session
     itself is never read here (see app.reports.surface)."""
     form = StartForm()
-    school = find_schools(request.args.get("school", "")[:16]) if request.args.get("school") else []
-    if len(school) == 1 and school[0].code == request.args["school"].strip().upper():
-        form.school.data, form.school_id.data = school[0].name, str(school[0].id)
+    school = school_by_id(request.args.get("school"))
+    if school is not None:
+        form.school.data, form.school_id.data = school.name, str(school.id)
     remember_language(request.args.get("lang"))
     return render_template("reports/start.html", form=form, matches=[])
 
