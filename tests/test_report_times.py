@@ -39,7 +39,7 @@ def _logged_in_student(app):
 
 
 def test_a_dump_does_not_line_a_students_login_up_with_their_report(mail_app, smtp_server):  # noqa: F811
-    client, student = _logged_in_student(mail_app)
+    client, _student = _logged_in_student(mail_app)
     logged_in_at = utcnow()
     receipt = file_report(client)
     open_with(client, receipt)
@@ -60,7 +60,7 @@ def test_report_creation_is_stored_to_the_hour(app, client):
     Factory(app).school("ALPHA")
     file_report(client)
     with app.app_context():
-        [(table, report)] = [(t, r) for t, r in dump_rows(app) if t == "reports"]
+        [report] = [r for t, r in dump_rows(app) if t == "reports"]
         assert report["created_at"].minute == 0 and report["created_at"].second == 0
         assert report["last_activity_at"] == report["created_at"]
 
