@@ -8,6 +8,7 @@ from config import BASE_DIR, CONFIGS, INSTANCE_DIR, Config
 from app import content, transactions  # noqa: F401  (transactions: SQLite locking events)
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import select_locale, select_timezone
+from app.ids import BoundedIntConverter
 from app.security import keep_reports_out_of_logs, set_security_headers
 
 
@@ -21,6 +22,7 @@ def create_app(config_class: type[Config] | None = None, strict_content: bool = 
     )
     app.config.from_object(config_class)
     config_class.finalize(app.config)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = transactions.engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config["DB_LOCK_TIMEOUT_MS"]
@@ -31,6 +33,9 @@ def create_app(config_class: type[Config] | None = None, strict_content: bool = 
         transactions.install_write_guard()
     content.init_app(app, strict=strict_content)
     _register_blueprints(app)
+    from app.reports import surface as report_surface
+
+    report_surface.init_app(app)  # the anonymous surface keeps apart from the account session
     app.after_request(set_security_headers)
     keep_reports_out_of_logs()
 

@@ -1,6 +1,6 @@
 """Operator commands: `flask demo`, `flask schools create`, `flask users create`."""
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
@@ -53,6 +53,11 @@ def _get_or_create_user(school: School, **fields) -> tuple[User, bool]:
 @with_appcontext
 def demo(big: bool = False):
     """Create the demo school with one account per role, a class and students (idempotent)."""
+    if not current_app.config.get("DEMO"):
+        # Published passwords and a public receipt code must never reach a real school's database.
+        raise click.ClickException(
+            "This configuration does not allow demo data (DEMO is off, as in production). "
+            "Run `flask demo` only with the development configuration (DARI_CONFIG=development).")
     name, code = DEMO_SCHOOL
     school = db.session.scalar(select(School).where(School.code == code))
     if school is None:

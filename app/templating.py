@@ -1,5 +1,5 @@
 """What every template can use."""
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_time, get_locale
 
 from flask_login import current_user
@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
             "request_path": request.full_path.rstrip("?") if request else "/",
             "current_user_classes": _current_user_classes,
             "assigned_to_me": _assigned_to_me,
+            "report_url": _report_url,
         }
 
     app.add_template_filter(school_time, "school_time")
@@ -52,6 +53,13 @@ def _current_user_classes() -> list[Classroom]:
         .order_by(Classroom.name)
     )
     return list(db.session.scalars(stmt))
+
+
+def _report_url() -> str:
+    """The Report link. /report never reads the account session, so the school (not the person)
+    and the language travel in the link instead. The id, not the code: no query on every page."""
+    school = current_user.school_id if current_user.is_authenticated else None
+    return url_for("reports.start", school=school, lang=str(get_locale()))
 
 
 def school_time(moment) -> str:

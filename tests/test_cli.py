@@ -87,3 +87,24 @@ def test_demo_adds_sample_reports_once_with_a_working_receipt(app, runner):
         assert len(reports) == 2
         opened = db.session.scalar(select(Report).where(Report.receipt_hash == reports_crypto.keyed_hash(DEMO_RECEIPT)))
         assert reports_crypto.decrypt(opened.what_enc).startswith("Someone in my class")
+
+
+def test_demo_refuses_a_configuration_without_demo_data(app_factory):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Report, School, User
+
+    app = app_factory(DEMO=False)  # as ProductionConfig (DEMO = False)
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "does not allow demo data" in result.output
+    with app.app_context():
+        for model in (School, User, Report):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_production_configuration_does_not_allow_demo_data():
+    from config import ProductionConfig
+
+    assert ProductionConfig.DEMO is False

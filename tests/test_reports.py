@@ -75,7 +75,7 @@ def test_report_page_is_its_own_calm_surface(client):
 
 def test_every_page_links_to_report(client):
     for url in ["/", "/help", "/login"]:
-        assert 'href="/report"' in text(client.get(url))
+        assert 'href="/report?lang=en"' in text(client.get(url))
 
 
 def test_a_report_goes_in_and_a_receipt_comes_out(app, client, school):
@@ -114,7 +114,10 @@ def test_school_can_be_found_by_name(client, factory, school):
 
 def test_logged_in_student_finds_their_school_filled_in(factory, school, as_user):
     client = as_user(factory.user(school, Role.STUDENT))
-    assert 'value="Alpha Middle School"' in text(client.get("/report"))
+    link = re.search(r'class="button report-link" href="([^"]+)"', text(client.get("/"))).group(1)
+    assert re.fullmatch(r"/report\?school=\d+&amp;lang=en", link)  # the school travels in the link, not the session
+    assert 'value="Alpha Middle School"' in text(client.get(link.replace("&amp;", "&")))
+    assert 'value="Alpha Middle School"' not in text(client.get("/report"))
 
 
 def test_someone_in_danger_shows_emergency_numbers_first_and_marks_urgent(app, client, school):

@@ -174,3 +174,43 @@ def test_login_rate_limit_works_with_redis_storage(app_factory):
     assert statuses == [422, 422, 429]
     keys = redis.Redis.from_url(REDIS_URL).keys(f"*{address}*")
     assert keys, "the counter is not in Redis"
+
+
+HUGE = str(2**64)  # past any database integer: Python accepts it, the driver raises OverflowError
+
+
+@pytest.mark.parametrize(
+    "role,method,url",
+    [
+        (Role.TEACHER, "get", f"/classes/{HUGE}"),
+        (Role.TEACHER, "get", f"/classes/{HUGE}/dashboard"),
+        (Role.TEACHER, "post", f"/classes/{HUGE}/students/1/reset-password"),
+        (Role.TEACHER, "get", f"/classes/1/students/{HUGE}"),
+        (Role.SCHOOL_ADMIN, "post", f"/admin/users/{HUGE}/deactivate"),
+        (Role.SCHOOL_ADMIN, "post", f"/admin/users/{HUGE}/reset-password"),
+        (Role.SCHOOL_ADMIN, "post", f"/admin/invites/{HUGE}/revoke"),
+        (Role.COUNSELOR, "get", f"/counsel/reports/{HUGE}"),
+        (Role.COUNSELOR, "post", f"/counsel/reports/{HUGE}/actions/1"),
+        (Role.STUDENT, "get", f"/learn/sample-consent/quiz/attempts/{HUGE}"),
+    ],
+)
+def test_huge_ids_in_urls_are_not_found(factory, as_user, role, method, url):
+    client = as_user(factory.user(factory.school("ALPHA"), role))
+    assert getattr(client, method)(url).status_code == 404
+
+
+@pytest.mark.parametrize("role,url", [(Role.SCHOOL_ADMIN, "/admin/"), (Role.SCHOOL_ADMIN, "/admin/audit"),
+                                      (Role.COUNSELOR, "/counsel/")])
+def test_huge_page_numbers_are_not_a_crash(factory, as_user, role, url):
+    client = as_user(factory.user(factory.school("ALPHA"), role))
+    assert client.get(f"{url}?page={HUGE}").status_code == 200
+
+
+@pytest.mark.parametrize("school_id", [HUGE, "-1", "1e9", "０"])
+def test_the_report_form_refuses_a_bad_school_id(client, factory, school_id):
+    factory.school("ALPHA")
+    response = client.post("/report", data={"stage": "continue", "school_id": school_id, "category": "other"})
+    assert response.status_code == 400
+    start = client.post("/report", data={"stage": "start", "school": "Alpha", "school_id": school_id,
+                                         "category": "other"})
+    assert start.status_code == 200  # the typed name still finds the school

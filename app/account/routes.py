@@ -3,6 +3,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
+from app import audit
 from app.account import bp
 from app.account.forms import ChangePasswordForm, ConfirmPasswordForm, EnableTwoFactorForm
 from app.auth import totp
@@ -16,7 +17,7 @@ ENROL_KEY = "enrol_secret"
 @bp.route("/")
 @login_required
 def overview():
-    return render_template("account/overview.html")
+    return render_template("account/overview.html", history=audit.account_history(current_user))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -37,7 +38,8 @@ def password():
             login_user(user)
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("account.overview"))
-    return render_template("account/password.html", form=form), 200 if not form.errors else 422
+    history = audit.account_history(current_user, limit=1) if current_user.must_change_password else []
+    return render_template("account/password.html", form=form, history=history), 200 if not form.errors else 422
 
 
 staff_only = role_required(*Role.staff())

@@ -15,6 +15,7 @@ from app import audit
 from app.admin import bp
 from app.admin.routes import admin_only
 from app.extensions import db
+from app.ids import page_number
 from app.models import AuditEvent
 from app.transactions import writes_on_get
 
@@ -22,7 +23,8 @@ PAGE_SIZE = 50
 REF_MAX = 12
 REF_PATTERN = r"^R-[A-Z0-9]{1,10}$"
 
-# Plain words for the actions written by casework, the follow-up page, the purge and this page.
+# Plain words for the actions written by casework, the follow-up page, the purge, account changes
+# by admins and teachers, and this page.
 ACTION_LABELS = {
     "view": _l("Opened the case"),
     "print": _l("Printed the case"),
@@ -36,6 +38,10 @@ ACTION_LABELS = {
     "action_updated": _l("Updated a step on the checklist"),
     "purged": _l("Deleted the case text after the retention period"),
     "audit_viewed": _l("Looked at the audit trail"),
+    "password_reset": _l("Reset someone's password"),
+    "two_factor_reset": _l("Reset someone's two-step login"),
+    "account_off": _l("Turned an account off"),
+    "account_on": _l("Turned an account on again"),
 }
 
 
@@ -107,7 +113,7 @@ def audit_trail():
     valid = form.validate()
     ref = form.ref_value if valid else None
     action = form.action.data or None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=page_number) or 1, 1)
     events = db.paginate(events_query(school_id, ref, action), page=page, per_page=PAGE_SIZE,
                          error_out=False, count=True) if valid else None
     audit.record("audit_viewed", detail=filter_detail(ref, action, page))

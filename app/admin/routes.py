@@ -4,10 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app import audit
 from app.admin import bp
 from app.admin.forms import InviteForm
 from app.auth import totp
 from app.extensions import db
+from app.ids import page_number
 from app.models import Invite, Role, User
 from app.models.base import utcnow
 from app.passwords import generate_password
@@ -24,7 +26,7 @@ def people():
     staff = db.session.scalars(
         select(User).where(User.school_id == school_id, User.role != Role.STUDENT).order_by(User.display_name)
     ).all()
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=page_number) or 1
     students = db.paginate(
         select(User).where(User.school_id == school_id, User.role == Role.STUDENT).order_by(User.username),
         page=max(page, 1),
@@ -89,6 +91,7 @@ def deactivate(user_id: int):
         flash(_("You cannot turn off your own account. Ask another school admin."), "error")
     else:
         user.deactivate()
+        audit.record_account_action("account_off", user)
         db.session.commit()
         flash(_("%(name)s can no longer log in.", name=user.display_name), "success")
     return redirect(url_for("admin.people"))
@@ -99,6 +102,7 @@ def deactivate(user_id: int):
 def activate(user_id: int):
     user = _user_action(user_id)
     user.active = True
+    audit.record_account_action("account_on", user)
     db.session.commit()
     flash(_("%(name)s can log in again.", name=user.display_name), "success")
     return redirect(url_for("admin.people"))
@@ -113,6 +117,7 @@ def reset_password(user_id: int):
     user.must_change_password = True
     user.locked_until = None
     user.failed_logins = 0
+    audit.record_account_action("password_reset", user)
     db.session.commit()
     return render_template("admin/temporary_password.html", user=user, password=temporary)
 
@@ -125,7 +130,8 @@ def reset_two_factor(user_id: int):
         flash(_("You cannot reset your own two-step login. Ask another school admin."), "error")
         return redirect(url_for("admin.people"))
     totp.disable(user)
-    user.session_version += 1
+    user.end_sessions()
+    audit.record_account_action("two_factor_reset", user)
     db.session.commit()
     flash(
         _("Two-step login for %(name)s was reset. They will set it up again at their next login.",

@@ -149,6 +149,11 @@ def logout():
     # Logging out should not switch the page to another language.
     locale = current_user.locale if current_user.is_authenticated else None
     locale = locale or session.get("locale")
+    if current_user.is_authenticated:
+        # A copy of the cookie (a shared school computer) must not outlive the logout: the
+        # signed cookie cannot be revoked, so the version it names is retired instead.
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     session.clear()
     if locale:

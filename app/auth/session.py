@@ -38,10 +38,14 @@ def safe_next(target: str | None) -> str | None:
 
 
 def start_pending(user: User, next_url: str | None) -> None:
-    """Password was right but a second step (code or enrolment) is still owed."""
+    """Password was right but a second step (code or enrolment) is still owed. The cookie carries
+    a nonce the database must still hold: locking the account or finishing the login voids it."""
+    nonce = user.start_pending_login()
+    db.session.commit()
     session[PENDING_KEY] = {
         "uid": user.id,
         "ver": user.session_version,
+        "n": nonce,
         "next": safe_next(next_url),
         "until": (utcnow() + timedelta(minutes=PENDING_MINUTES)).timestamp(),
     }
@@ -55,6 +59,9 @@ def pending_user() -> User | None:
         session.pop(PENDING_KEY, None)
         return None
     user = load_user(f"{data.get('uid')}:{data.get('ver')}")
+    if user is None or user.is_locked() or not user.pending_login_matches(data.get("n")):
+        session.pop(PENDING_KEY, None)
+        return None
     return user
 
 

@@ -4,6 +4,7 @@ from flask_babel import force_locale, gettext as _
 from markupsafe import Markup
 from sqlalchemy import delete
 
+from app import audit
 from app.classes import bp, rosters
 from app.classes.access import class_or_404, student_in_class_or_404, teacher_only
 from app.classes.forms import DeleteRosterForm, RosterForm
@@ -46,6 +47,7 @@ def reset_student_password(class_id: int, student_id: int):
     classroom = class_or_404(class_id)
     student = student_in_class_or_404(classroom, student_id)
     password = rosters.reset_student_password(student)
+    audit.record_account_action("password_reset", student)
     db.session.commit()
     return _cards(classroom, [rosters.NewStudent(student, password)], new=False)
 

@@ -122,7 +122,8 @@ def _free_username(taken: set[str]) -> str:
 def reset_student_password(student: User) -> str:
     password = generate_password()
     student.set_password(password)
-    student.must_change_password = False  # students keep the card password; teachers reset again if needed
+    # The student picks their own at next login, so a teacher cannot quietly sign in as them.
+    student.must_change_password = True
     student.locked_until, student.failed_logins = None, 0
     return password
 

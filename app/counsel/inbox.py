@@ -14,6 +14,7 @@ from app.counsel import bp
 from app.counsel.forms import STATUS_LABELS
 from app.counsel.visibility import counselors_of, staff_for_reports, visible_condition
 from app.extensions import db
+from app.ids import page_number
 from app.models import CaseMessage, Report, ReportView, Role, User
 from app.models.report import Category, Status
 from app.reports.forms import CATEGORY_LABELS
@@ -126,7 +127,7 @@ def _people(user: User) -> list[tuple[int, str]]:
 def inbox():
     people = _people(current_user)
     chosen = parse_filters(request.args, {pid for pid, _ in people})
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=page_number) or 1
     page = min(max(page, 1), 10_000)
     rows, has_next = inbox_rows(current_user, chosen, page)
     return render_template(

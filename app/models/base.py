@@ -9,6 +9,16 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def to_minute(moment: datetime) -> datetime:
+    """Times that could line a person up with an anonymous report (a login, a reporter's visit or
+    message, an alert about a report) are kept no finer than the minute."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def to_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
 class UTCDateTime(TypeDecorator):
     """Stores UTC and always gives back aware datetimes, on SQLite as on PostgreSQL."""
 

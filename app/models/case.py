@@ -89,7 +89,7 @@ class ReportView(db.Model):
 
 
 class AuditEvent(db.Model):
-    """Who did what, when, to which case. Append-only: the ORM refuses updates and deletes."""
+    """Who did what, when, to which case or account. Append-only: the ORM refuses updates and deletes."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_school_created", "school_id", "created_at"),)
@@ -100,6 +100,8 @@ class AuditEvent(db.Model):
     report_ref: Mapped[str | None] = mapped_column(String(12))  # kept readable after a purge
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_name: Mapped[str] = mapped_column(String(120))  # kept if the account is deleted
+    # Whose account an account action (password or two-step reset, turning off/on) changed.
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str | None] = mapped_column(String(300))  # never report content
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,10 +5,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, to_hour, to_minute, utcnow
 
 
 class Category(StrEnum):
@@ -44,6 +44,17 @@ def new_ref() -> str:
     return "R-" + "".join(secrets.choice(REF_ALPHABET) for _ in range(4))
 
 
+def _report_time(context) -> datetime:
+    """When a report arrived, to the hour, so a database dump cannot line it up with a logged-in
+    student's login. Urgent reports keep the minute: their escalation window is minutes long."""
+    urgent = bool(context.get_current_parameters().get("urgent"))
+    return to_minute(utcnow()) if urgent else to_hour(utcnow())
+
+
+def _minute_now() -> datetime:
+    return to_minute(utcnow())
+
+
 class Report(db.Model):
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("school_id", "ref"),)
@@ -65,8 +76,8 @@ class Report(db.Model):
     when_enc: Mapped[str | None] = mapped_column(Text)
     what_enc: Mapped[str | None] = mapped_column(Text)  # None only after a purge
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_report_time)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_report_time)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -78,6 +89,9 @@ class Report(db.Model):
     reporter_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counselor_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reporter_message_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Bumped when the reporter leaves (button or quick exit): follow-up cookies name the version
+    # they were issued for, so every copy of an old one stops opening the report.
+    followup_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set by `flask reports purge`: the text and casework are gone, the counts for statistics stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -117,9 +131,14 @@ class OutboxMessage(db.Model):
     to_email: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Alerts are written and sent the moment a report arrives: their times are kept to the minute.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_minute_now)
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_minute_now, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(String(300))
+
+    @validates("sent_at")
+    def _coarse_sent_at(self, key, value):
+        return to_minute(value) if value is not None else None

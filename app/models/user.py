@@ -7,8 +7,9 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import reports_crypto
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, to_minute, utcnow
 from app.models.school import School
 from app.passwords import check_password, hash_password, needs_rehash
 
@@ -53,13 +54,18 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Fernet ciphertext under REPORT_KEYS (kept outside the database, rotated with the reports):
+    # a dump alone cannot mint codes. Read and write it through `totp_secret`.
+    totp_secret_enc: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password change or deactivation so every other session is logged out.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Hash of the nonce a half-finished login (password right, code owed) carries in its cookie.
+    # Cleared when the login finishes or the account locks, so a saved cookie cannot be replayed.
+    pending_login_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -90,6 +96,10 @@ class User(UserMixin, db.Model):
     # --- passwords ----------------------------------------------------------------------------
     def set_password(self, password: str) -> None:
         self.password_hash = hash_password(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Log out every session of this account, on every device."""
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
@@ -107,13 +117,35 @@ class User(UserMixin, db.Model):
         if self.failed_logins >= max_failures:
             self.locked_until = utcnow() + timedelta(minutes=lockout_minutes)
             self.failed_logins = 0
+            self.pending_login_hash = None
+
+    def start_pending_login(self) -> str:
+        """A fresh nonce for the second step; only its hash is kept, and only one at a time."""
+        nonce = secrets.token_urlsafe(32)
+        self.pending_login_hash = hashlib.sha256(nonce.encode()).hexdigest()
+        return nonce
+
+    def pending_login_matches(self, nonce) -> bool:
+        if not isinstance(nonce, str) or not self.pending_login_hash:
+            return False
+        return secrets.compare_digest(self.pending_login_hash, hashlib.sha256(nonce.encode()).hexdigest())
 
     def record_login(self) -> None:
         self.failed_logins = 0
         self.locked_until = None
-        self.last_login_at = utcnow()
+        self.pending_login_hash = None
+        # Never finer than the minute: it must not line up with an anonymous report's times.
+        self.last_login_at = to_minute(utcnow())
 
     # --- two-factor ---------------------------------------------------------------------------
+    @property
+    def totp_secret(self) -> str | None:
+        return reports_crypto.decrypt(self.totp_secret_enc)
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        self.totp_secret_enc = reports_crypto.encrypt(secret)
+
     @property
     def totp_enabled(self) -> bool:
         return self.totp_enabled_at is not None
@@ -132,13 +164,13 @@ class User(UserMixin, db.Model):
         digest = RecoveryCode.digest(code)
         for rc in self.recovery_codes:
             if rc.used_at is None and secrets.compare_digest(rc.code_hash, digest):
-                rc.used_at = utcnow()
+                rc.used_at = to_minute(utcnow())
                 return True
         return False
 
     def deactivate(self) -> None:
         self.active = False
-        self.session_version = (self.session_version or 0) + 1
+        self.end_sessions()
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

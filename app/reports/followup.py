@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 from app import notify
 from app.extensions import db, limiter
 from app.helplines import help_lines
-from app.models.base import utcnow
+from app.models.base import to_minute, utcnow
 from app.reports import bp, followup_session as visit_cookie
 from app.reports.followup_session import add_reporter_message, reporter_view
 from app.transactions import writes_on_get
@@ -99,7 +99,7 @@ def _open_with_code():
         return _paced(_report_page(report, form=draft, notice=_(
             "Your message is not sent yet. Check it below and press \"Send to the counselors\".")), started)
     response = redirect(url_for("reports.follow_up"), 303)
-    return _paced(visit_cookie.keep_open(response, report.id), started)
+    return _paced(visit_cookie.keep_open(response, visit_cookie.cookie_key(report)), started)
 
 
 @bp.route("/report/follow-up/message", methods=["POST"])
@@ -115,7 +115,7 @@ def follow_up_message():
             "to open your report again."))
     if not form.validate_on_submit():
         return _report_page(report, form=form, status=422)
-    report_id = report.id
+    key = visit_cookie.cookie_key(report)
     try:
         outbox_ids = add_reporter_message(report, form.body.data)
     except SQLAlchemyError:
@@ -126,11 +126,19 @@ def follow_up_message():
             "what you wrote is still here."))
     current_app.logger.info("follow-up message saved")
     notify.deliver_after_request(outbox_ids)
-    return visit_cookie.keep_open(redirect(url_for("reports.follow_up", sent=1), 303), report_id)
+    return visit_cookie.keep_open(redirect(url_for("reports.follow_up", sent=1), 303), key)
 
 
 @bp.route("/report/follow-up/leave", methods=["POST"])
 def follow_up_leave():
+    """The close button, and quick exit's beacon: ends the follow-up on the server, not only here."""
+    report = visit_cookie.open_report(visit_cookie.current_visit())
+    if report is not None:
+        try:
+            visit_cookie.end_followup(report)
+        except SQLAlchemyError:
+            db.session.rollback()
+            current_app.logger.error("follow-up not closed on the server: database error")
     return visit_cookie.close(redirect(url_for("reports.follow_up", left=1), 303))
 
 
@@ -141,20 +149,20 @@ def _code_page(form, status=200, notice=None, problem=None, clear=False):
 
 
 def _report_page(report, form=None, status=200, mark_seen=False, sent=False, notice=None, problem=None):
-    report_id, view = report.id, reporter_view(report)
+    key, view = visit_cookie.cookie_key(report), reporter_view(report)
     if mark_seen:
         _mark_seen(report)
     response = make_response(render_template(
         "reports/followup.html", view=view, form=form or MessageForm(formdata=None), sent=sent,
         notice=notice, problem=problem, lines=help_lines(), max_length=MESSAGE_MAX,
     ), status)
-    return visit_cookie.keep_open(response, report_id)
+    return visit_cookie.keep_open(response, key)
 
 
 def _mark_seen(report) -> None:
     """Remember the visit, so the next one marks only newer replies as new. Not worth failing for."""
     try:
-        report.reporter_seen_at = utcnow()
+        report.reporter_seen_at = to_minute(utcnow())
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

@@ -2,21 +2,26 @@
 open for a few idle minutes, and the reporter reads what concerns them and writes back.
 
 The cookie is not the account session: nothing here reads or writes flask.session or the logged-in
-user, and the cookie holds only the report id and when it was last used. What the reporter sees is
+user. The cookie is opaque (Fernet-encrypted): inside are only the report id, the report's follow-up
+version and when it was last used. Leaving (the button or quick exit) bumps the version, so a copy
+of the cookie stops working on the server too. What the reporter sees is
 chosen here, not in the template: internal notes, action details and reasons, police and parents
 steps and counselors' names are never even loaded."""
+import base64
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 
 from flask import current_app, request
 from flask_babel import format_date, gettext as _, lazy_gettext as _l
-from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 
 from app import notify, reports_crypto
 from app.extensions import db
 from app.models import CaseAction, CaseMessage, Report
-from app.models.base import utcnow
+from app.models.base import to_minute, utcnow
 from app.models.case import ActionKind, RemovalStatus
 from app.models.report import Status
 
@@ -30,13 +35,10 @@ def clock() -> float:
     return time.time()
 
 
-class _ClockSigner(TimestampSigner):
-    def get_timestamp(self) -> int:
-        return int(clock())
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT, signer=_ClockSigner)
+def _fernet() -> Fernet:
+    """A key of its own, derived from SECRET_KEY: the cookie is opaque, and forging it needs the key."""
+    digest = hashlib.sha256(f"{SALT}:{current_app.secret_key}".encode("utf-8")).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
 
 
 def idle_minutes() -> int:
@@ -48,6 +50,7 @@ class Visit:
     """What the cookie says: a report id, or that it ran out, or nothing usable."""
 
     report_id: int | None = None
+    version: int | None = None
     expired: bool = False
     present: bool = False
 
@@ -57,26 +60,40 @@ def current_visit() -> Visit:
     raw = request.cookies.get(COOKIE)
     if not raw:
         return Visit()
+    fernet = _fernet()
     try:
-        data = _serializer().loads(raw, max_age=idle_minutes() * 60)
-    except SignatureExpired:
+        stamped = fernet.extract_timestamp(raw.encode("ascii"))
+        data = json.loads(fernet.decrypt(raw.encode("ascii")))
+    except (InvalidToken, UnicodeError, ValueError):
+        return Visit(present=True)
+    if clock() - stamped > idle_minutes() * 60:
         return Visit(expired=True, present=True)
-    except (BadData, ValueError, TypeError):
+    if not isinstance(data, dict):
         return Visit(present=True)
-    report_id = data.get("r") if isinstance(data, dict) else None
-    if not isinstance(report_id, int) or isinstance(report_id, bool):
+    report_id, version = data.get("r"), data.get("v")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (report_id, version)):
         return Visit(present=True)
-    return Visit(report_id=report_id, present=True)
+    return Visit(report_id=report_id, version=version, present=True)
 
 
 def open_report(visit: Visit) -> Report | None:
-    """The report the cookie names, unless it was purged meanwhile."""
+    """The report the cookie names, unless it was purged or its follow-up was closed meanwhile."""
     if visit.report_id is None:
         return None
     report = db.session.get(Report, visit.report_id)
-    if report is None or report.purged_at is not None:
+    if report is None or report.purged_at is not None or report.followup_version != visit.version:
         return None
     return report
+
+
+def cookie_key(report: Report) -> tuple[int, int]:
+    return report.id, report.followup_version
+
+
+def end_followup(report: Report) -> None:
+    """Close the follow-up on the server: every cookie issued for this report stops working."""
+    report.followup_version = Report.followup_version + 1
+    db.session.commit()
 
 
 def report_for_code(text: str) -> Report | None:
@@ -97,9 +114,11 @@ def _cookie_options() -> dict:
     }
 
 
-def keep_open(response, report_id: int):
-    """Stamp the cookie with the current time: every request restarts the idle clock."""
-    token = _serializer().dumps({"r": report_id})
+def keep_open(response, key: tuple[int, int]):
+    """Stamp the cookie with the current time: every request restarts the idle clock. `key` is
+    (report id, follow-up version), read before any commit or rollback could expire them."""
+    payload = json.dumps({"r": key[0], "v": key[1]}).encode("utf-8")
+    token = _fernet().encrypt_at_time(payload, int(clock())).decode("ascii")
     response.set_cookie(COOKIE, token, max_age=idle_minutes() * 60, **_cookie_options())
     return response
 
@@ -205,8 +224,8 @@ def reporter_view(report: Report) -> ReporterView:
 
 def add_reporter_message(report: Report, text: str) -> list[int]:
     """Store the reporter's message encrypted and queue the counselors' alert in one transaction.
-    Returns the outbox ids to deliver after the commit."""
-    now = utcnow()
+    Returns the outbox ids to deliver after the commit. Its time is kept to the minute."""
+    now = to_minute(utcnow())
     db.session.add(CaseMessage(report_id=report.id, from_reporter=True, author_id=None,
                                body_enc=reports_crypto.encrypt(text.strip()), created_at=now))
     # Counted in SQL, so two messages sent at once still get two numbers (and two alerts).

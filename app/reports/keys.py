@@ -1,9 +1,10 @@
-"""Rotating the report encryption key: put a new key first in REPORT_KEYS, rotate, drop the old."""
+"""Rotating the report encryption key: put a new key first in REPORT_KEYS, rotate, drop the old.
+The same keys encrypt staff two-step login secrets, so those rotate too."""
 from sqlalchemy import select
 
 from app import reports_crypto
 from app.extensions import db
-from app.models import CaseAction, CaseMessage, CaseNote, Report
+from app.models import CaseAction, CaseMessage, CaseNote, Report, User
 
 # Every (model, columns) holding ciphertext.
 ENCRYPTED = [
@@ -11,6 +12,7 @@ ENCRYPTED = [
     (CaseMessage, ("body_enc",)),
     (CaseNote, ("body_enc",)),
     (CaseAction, ("detail_enc", "reason_enc")),
+    (User, ("totp_secret_enc",)),
 ]
 
 

@@ -2,29 +2,43 @@
 not their address, browser, account or session. Each step is a POST so nothing lands in the URL."""
 from datetime import timedelta
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app import notify, reports_crypto
+from app.auth.session import safe_next
 from app.helplines import help_lines
 from app.models.base import utcnow
 from app.models.report import Category
-from app.transactions import reads_first
 from app.reports import bp, rate_limit
 from app.reports.forms import CATEGORY_LABELS, DetailsForm, StartForm
 from app.reports.schools import MAX_MATCHES, find_schools, school_by_id
 from app.reports.service import (
     NotFiled, Unconfirmed, file_report, find_filed, new_submission_token, submission_issued_at,
 )
+from app.reports.surface import remember_language
+from app.security import is_report_path
+from app.transactions import reads_first
 
 
 @bp.route("/report", methods=["GET"])
 def start():
+    """A logged-in user's Report link carries ?school=<id> (and ?lang=): the account session
+    itself is never read here (see app.reports.surface)."""
     form = StartForm()
-    if current_user.is_authenticated:
-        form.school.data, form.school_id.data = current_user.school.name, str(current_user.school_id)
+    school = school_by_id(request.args.get("school"))
+    if school is not None:
+        form.school.data, form.school_id.data = school.name, str(school.id)
+    remember_language(request.args.get("lang"))
     return render_template("reports/start.html", form=form, matches=[])
+
+
+@bp.route("/report/language", methods=["POST"])
+def set_language():
+    """The language switch of the report pages, kept in the report surface's own session."""
+    remember_language(request.form.get("lang"))
+    target = safe_next(request.form.get("next"))
+    return redirect(target if target and is_report_path(target.split("?")[0]) else url_for("reports.start"))
 
 
 @bp.route("/report", methods=["POST"])

@@ -2,6 +2,7 @@
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.ids import parse_id
 from app.models import School
 
 MAX_MATCHES = 10
@@ -26,8 +27,5 @@ def find_schools(text: str) -> list[School]:
 
 
 def school_by_id(value) -> School | None:
-    try:
-        school_id = int(value)
-    except (TypeError, ValueError):
-        return None
-    return db.session.get(School, school_id)
+    school_id = parse_id(value)
+    return db.session.get(School, school_id) if school_id is not None else None

@@ -3,7 +3,11 @@
 (function () {
   "use strict";
   var exitUrl = document.body.getAttribute("data-quick-exit-url") || "https://www.google.com/";
+  // On the follow-up page, quick exit also ends the follow-up on the server: the beacon carries the
+  // close form (with its CSRF token) and is sent even as the page goes away.
+  var closeForm = document.querySelector("form[data-followup-leave]");
   function leave() {
+    if (closeForm && navigator.sendBeacon) navigator.sendBeacon(closeForm.action, new FormData(closeForm));
     document.title = "";
     document.body.hidden = true;
     window.location.replace(exitUrl);  // replace: the back button does not return here

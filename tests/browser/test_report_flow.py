@@ -94,3 +94,43 @@ def test_quick_exit_leaves_and_back_does_not_return(browser, live_server, school
     page.go_back()
     assert "/report" not in page.url  # replace(): the report page is not in history
     context.close()
+
+
+def test_quick_exit_from_the_follow_up_closes_it_on_the_server(browser, live_app, live_server, schools):
+    import time
+
+    from app import reports_crypto
+    from app.extensions import db
+    from app.models import Report, School
+
+    receipt = "1234567812345678"
+    with live_app.app_context():
+        school = db.session.scalar(db.select(School).where(School.code == "BETA"))
+        report = Report(school_id=school.id, receipt_hash=reports_crypto.keyed_hash(receipt),
+                        submission_hash="b" * 64, category="other", affected="me", consent_parents="no",
+                        consent_police="no", what_enc=reports_crypto.encrypt("words"))
+        report.assign_ref()
+        db.session.add(report)
+        db.session.commit()
+        report_id = report.id
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    page.route("https://www.google.com/**", lambda route: route.fulfill(status=200, body="<title>Search</title>ok"))
+    page.goto("/report/follow-up")
+    page.fill("#code", receipt)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("form[data-followup-leave]")
+    [copied] = [c for c in context.cookies() if c["name"] == "dari_followup"]
+    page.keyboard.press("Escape")
+    page.wait_for_url("https://www.google.com/**")
+    for _ in range(150):  # the beacon is sent as the page goes; give a busy machine time
+        with live_app.app_context():
+            if db.session.get(Report, report_id).followup_version == 1:
+                break
+        time.sleep(0.1)
+    with live_app.app_context():
+        assert db.session.get(Report, report_id).followup_version == 1
+    context.add_cookies([copied])  # a copy taken before the exit...
+    page.goto(f"{live_server}/report/follow-up")
+    assert page.locator("#code").count() == 1  # ...no longer opens the report
+    context.close()
