@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -77,7 +77,7 @@ class Report(db.Model):
     # When the receipt holder last opened the follow-up page, and when a counselor last wrote.
     reporter_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counselor_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reporter_message_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    reporter_message_count: Mapped[int] = mapped_column(default=0, server_default=false())
     # Set by `flask reports purge`: the text and casework are gone, the counts for statistics stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -123,3 +123,9 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # Whose alert it is (the admin status page shows a school its own backlog only), whether it is
+    # urgent (retried every minute, not with backoff), and whether its last attempt failed because
+    # the mail server could not be reached (released at once when a connection next succeeds).
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    waiting_on_server: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
