@@ -7,7 +7,7 @@ import sys
 import click
 from cryptography.fernet import InvalidToken
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app import notify
 from app.ops import state
@@ -97,6 +97,7 @@ def reports_purge():
 
 
 @click.command("doctor")
+@with_appcontext
 def doctor():
     """Check the database, keys, rate-limit storage, mail server, outbox and cron; exit 1 if anything fails."""
     from app.ops.doctor import run_checks

@@ -135,7 +135,8 @@ class _Smtp:
         try:
             conn.send_message(_email(message, self.config))
         except (OSError, smtplib.SMTPException) as exc:
-            down = isinstance(exc, (OSError, smtplib.SMTPServerDisconnected))
+            # SMTPException is an OSError too: only a socket error or a hang-up means the server is gone.
+            down = isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(exc, smtplib.SMTPException)
             if down:
                 self.drop()  # broken connection: the next row reconnects
             return _short_error(exc), down
