@@ -77,7 +77,7 @@ class Report(db.Model):
     # When the receipt holder last opened the follow-up page, and when a counselor last wrote.
     reporter_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counselor_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reporter_message_count: Mapped[int] = mapped_column(default=0, server_default=false())
+    reporter_message_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set by `flask reports purge`: the text and casework are gone, the counts for statistics stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
