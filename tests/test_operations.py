@@ -207,6 +207,13 @@ def test_doctor_names_each_problem_and_what_to_do(migrated_app, smtp_server):
     assert doctor_lines(migrated_app)[1]["report keys"].startswith("FAIL 1 stored row(s) no key in REPORT_KEYS reads")
 
 
+def test_doctor_fails_when_the_shared_rate_limit_storage_does_not_answer(app_factory):
+    app = app_factory(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    code, lines = doctor_lines(app)
+    assert code == 1
+    assert lines["rate limits"] == "FAIL redis storage does not answer: start it or fix RATELIMIT_STORAGE_URI"
+
+
 # --- the admin status page -----------------------------------------------------------------------
 def test_status_page_shows_a_school_its_own_alerts_and_the_instance_jobs(app, factory, as_user):
     alpha, beta = factory.school("ALPHA"), factory.school("BETA")

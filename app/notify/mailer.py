@@ -25,6 +25,8 @@ from sqlalchemy import func, or_, select, update
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.report import OutboxMessage
+from app.ops.state import records_run
+from app.transactions import retrying
 
 log = logging.getLogger("app.notify")  # one logger name for the whole package
 
@@ -188,9 +190,15 @@ def release_backlog(now: datetime, all_waiting: bool = False) -> int:
     query = update(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at > now)
     if not all_waiting:
         query = query.where(OutboxMessage.waiting_on_server.is_(True))
-    result = db.session.execute(query.values(next_attempt_at=now).execution_options(synchronize_session=False))
-    db.session.commit()
-    return result.rowcount
+    query = query.values(next_attempt_at=now).execution_options(synchronize_session=False)
+
+    def work() -> int:
+        result = db.session.execute(query)
+        db.session.commit()
+        return result.rowcount
+
+    # Many rows in one statement: two deliverers releasing at once may deadlock on PostgreSQL.
+    return retrying(work)
 
 
 def _due(now: datetime, limit: int, ids=None) -> list[int]:
@@ -254,6 +262,7 @@ def deliver(ids=None, now: datetime | None = None, limit: int = 100) -> tuple[in
     return sent, failed
 
 
+@records_run("deliver", describe=lambda result: "sent {} failed {}".format(*result))
 def deliver_all(limit: int = 100, now: datetime | None = None, release_all: bool = False) -> tuple[int, int]:
     """Deliver in batches until nothing due is left (cron, the scheduler). release_all first makes
     every waiting row due now, whatever its backoff."""

@@ -61,8 +61,9 @@ def record_job(name: str, outcome: str) -> None:
         record(RECEIPT_FINGERPRINT, receipt_fingerprint())
 
 
-def records_run(name: str):
-    """Decorate a job function: its run is recorded as "ok <result>" or "failed <error type>"."""
+def records_run(name: str, describe=str):
+    """Decorate a job function: its run is recorded as "ok <describe(result)>" or "failed <error
+    type>", whoever runs it (cron's command, `flask schedule run`, a test)."""
     def decorate(job):
         @functools.wraps(job)
         def run(*args, **kwargs):
@@ -72,7 +73,7 @@ def records_run(name: str):
                 db.session.rollback()
                 record_job(name, f"failed {type(exc).__name__}")
                 raise
-            record_job(name, f"ok {result}")
+            record_job(name, f"ok {describe(result)}")
             return result
         return run
     return decorate
