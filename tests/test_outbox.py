@@ -252,6 +252,7 @@ def test_server_down_then_up_sends_each_alert_exactly_once(app_factory, smtp_ser
 
 def test_backoff_doubles_and_caps_at_an_hour(app_factory):
     assert [notify.backoff(n).total_seconds() / 60 for n in range(1, 10)] == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert {notify.backoff(n, urgent=True) for n in range(1, 10)} == {timedelta(minutes=1)}
     app = app_factory(MAIL_PORT=free_port())
     factory = Factory(app)
     school = factory.school("ALPHA")
