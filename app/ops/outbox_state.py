@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, utcnow
 from app.models.report import OutboxMessage
 
 # Beyond these ages a waiting alert is a problem the operator must look at.
@@ -42,23 +42,15 @@ def outbox_state(school_id: int | None = None) -> OutboxState:
             func.count(),
             func.coalesce(func.sum(case((OutboxMessage.urgent.is_(True), 1), else_=0)), 0),
             func.coalesce(func.sum(case((OutboxMessage.waiting_on_server.is_(True), 1), else_=0)), 0),
-            func.min(OutboxMessage.created_at),
-            func.min(case((OutboxMessage.urgent.is_(True), OutboxMessage.created_at))),
+            func.min(OutboxMessage.created_at, type_=UTCDateTime),
+            func.min(case((OutboxMessage.urgent.is_(True), OutboxMessage.created_at)), type_=UTCDateTime),
         ).select_from(OutboxMessage).where(*where)
     ).one()
     last_error = db.session.scalar(
         select(OutboxMessage.last_error).where(*where, OutboxMessage.last_error.is_not(None))
         .order_by(OutboxMessage.next_attempt_at.desc()).limit(1)
     )
-    as_time = OutboxMessage.created_at.type.process_result_value  # min() loses the column type on SQLite
-    return OutboxState(int(pending), int(urgent), int(waiting), _aware(oldest, as_time), _aware(oldest_urgent, as_time),
-                       last_error)
-
-
-def _aware(value, convert) -> datetime | None:
-    if isinstance(value, str):  # SQLite hands back the stored text
-        value = datetime.fromisoformat(value)
-    return convert(value, None) if value is not None else None
+    return OutboxState(int(pending), int(urgent), int(waiting), oldest, oldest_urgent, last_error)
 
 
 def describe_age(age: timedelta | None) -> str:
