@@ -29,14 +29,30 @@ def development_secret(name: str, fernet: bool = False) -> str:
     return path.read_text().strip()
 
 
-def _env_int(name: str) -> int | None:
+def _env_int(name: str, default: int | None = None) -> int | None:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
-        return None
+        return default
     try:
         return int(value)
     except ValueError:
         raise RuntimeError(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def check_operations(config: dict) -> None:
+    """Refuse settings that would silently mean something else (README, "Operations")."""
+    minutes = config.get("URGENT_ACK_MINUTES")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+        raise RuntimeError(
+            f"URGENT_ACK_MINUTES must be a whole number of minutes, at least 1 (it is {minutes!r}): "
+            "it is how long an urgent report may wait unacknowledged before everyone is alerted again."
+        )
+    claim, timeout = config.get("OUTBOX_CLAIM_SECONDS"), float(config.get("MAIL_TIMEOUT") or 0)
+    if not isinstance(claim, (int, float)) or claim < 4 * timeout:
+        raise RuntimeError(
+            f"OUTBOX_CLAIM_SECONDS ({claim!r}) must be at least 4 x MAIL_TIMEOUT ({timeout:g}): a claim on an "
+            "alert must outlast one send, or a slow send could be taken over and the alert sent twice."
+        )
 
 
 SHARED_LIMITER_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "valkey://", "valkeys://")
@@ -83,7 +99,8 @@ class Config:
     # Report encryption: comma-separated Fernet keys, newest first (see README, "Report keys").
     REPORT_KEYS = [k.strip() for k in os.environ.get("REPORT_KEYS", "").split(",") if k.strip()]
     RECEIPT_SECRET = os.environ.get("RECEIPT_SECRET")
-    URGENT_ACK_MINUTES = int(os.environ.get("URGENT_ACK_MINUTES", "15"))
+    # At least 1 (checked at start-up): 0 would alert everyone again on every escalation run.
+    URGENT_ACK_MINUTES = _env_int("URGENT_ACK_MINUTES", 15)
     REPORT_RATE_LIMIT = os.environ.get("REPORT_RATE_LIMIT", "5 per 10 minutes; 20 per day")
     # The same report form sent again within this time of being opened shows the same receipt
     # (a double click, a refresh, a retry); later it shows only that it was sent.
@@ -103,6 +120,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Dari <no-reply@dari.local>")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # How long a deliverer's claim on an alert lasts; after a crash another takes it over then.
+    # It must outlast one send (MAIL, RCPT, DATA, each up to MAIL_TIMEOUT) and is checked so.
+    OUTBOX_CLAIM_SECONDS = _env_int("OUTBOX_CLAIM_SECONDS", 60)
     # Deliver a new report's alerts right after the request commits, in a background thread.
     OUTBOX_DELIVER_AFTER_REQUEST = True
     # Folder holding lessons/ and quizzes/; read once at start-up.
@@ -115,6 +135,7 @@ class Config:
     @classmethod
     def finalize(cls, config: dict) -> None:
         """Fill what must exist; development gets generated keys in instance/."""
+        check_operations(config)
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = development_secret("secret_key")
         if not config.get("REPORT_KEYS"):
@@ -162,6 +183,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def finalize(cls, config: dict) -> None:
+        check_operations(config)
         key = config.get("SECRET_KEY") or ""
         if len(key) < 32:
             raise RuntimeError(

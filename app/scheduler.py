@@ -39,13 +39,8 @@ def run_round(purge: bool) -> dict[str, int]:
     return done
 
 
-def _deliver_all(limit: int = 100) -> int:
-    now, sent = utcnow(), 0
-    while True:
-        batch_sent, batch_failed = notify.deliver(now=now, limit=limit)
-        sent += batch_sent
-        if batch_sent + batch_failed < limit:
-            return sent
+def _deliver_all() -> int:
+    return notify.deliver_all()[0]  # records the run, as cron's `flask outbox deliver` does
 
 
 @schedule_group.command("run")

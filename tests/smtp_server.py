@@ -14,6 +14,7 @@ Use it from any test file (tests/ is on sys.path through the rootdir conftest):
 
 The fixture starts the server before the test and stops it (and its thread) after.
 """
+import asyncio
 import email
 import socket
 import threading
@@ -50,9 +51,16 @@ class _Collector:
         self.server = server
 
     async def handle_DATA(self, server, session, envelope):
+        if self.server.refuse_data:
+            return self.server.refuse_data
         raw = envelope.original_content or envelope.content
         parsed = email.message_from_bytes(raw, policy=policy.default)
-        self.server._add(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, raw))
+        count = self.server._add(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, raw))
+        if count == self.server.stall_at:
+            # The message is in; the client waits for our 250, which comes only after release().
+            self.server.stalled.set()
+            while not self.server._released.is_set():
+                await asyncio.sleep(0.02)
         return "250 Message accepted for delivery"
 
 
@@ -66,10 +74,21 @@ class SMTPServer:
         self.messages: list[Received] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None
+        # stall_at = n: the n-th message is stored, then its 250 is held back until release()
+        # (a client killed meanwhile has sent it without learning so). stalled is set then.
+        self.stall_at: int | None = None
+        self.stalled = threading.Event()
+        self._released = threading.Event()
+        # A reply such as "451 4.3.0 Try again later" refuses every message at DATA.
+        self.refuse_data: str | None = None
 
-    def _add(self, received: Received) -> None:
+    def _add(self, received: Received) -> int:
         with self._lock:
             self.messages.append(received)
+            return len(self.messages)
+
+    def release(self) -> None:
+        self._released.set()
 
     def start(self) -> "SMTPServer":
         self._controller = Controller(_Collector(self), hostname=self.host, port=self.port, ready_timeout=5)
@@ -77,6 +96,7 @@ class SMTPServer:
         return self
 
     def stop(self) -> None:
+        self.release()
         if self._controller is not None:
             self._controller.stop()
             self._controller = None

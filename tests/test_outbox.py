@@ -253,6 +253,7 @@ def test_server_down_then_up_sends_each_alert_exactly_once(app_factory, smtp_ser
 
 def test_backoff_doubles_and_caps_at_an_hour(app_factory):
     assert [notify.backoff(n).total_seconds() / 60 for n in range(1, 10)] == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert {notify.backoff(n, urgent=True) for n in range(1, 10)} == {timedelta(minutes=1)}
     app = app_factory(MAIL_PORT=free_port())
     factory = Factory(app)
     school = factory.school("ALPHA")
@@ -279,14 +280,16 @@ def test_delivering_again_or_over_someone_elses_claim_never_sends_twice(mail_app
         [message] = notify.queue_report_alerts(new_report(school.id))
         db.session.commit()
         message_id, now = message.id, utcnow()
-        # Another deliverer claimed the row a minute ago and is sending it: leave it alone.
-        message.claimed_at = now - timedelta(minutes=1)
+        lease = notify.claim_timeout(mail_app.config)
+        assert lease == timedelta(seconds=60)
+        # Another deliverer claimed the row well within its lease and is sending it: leave it alone.
+        message.claimed_at = now - lease / 2
         db.session.commit()
         assert notify.deliver(ids=[message_id], now=now) == (0, 0)
         assert notify.deliver(now=now) == (0, 0)
-        # That deliverer died 10 minutes ago without finishing: the claim is stale, take it over.
+        # That deliverer died without finishing and its lease is over: take the row over.
         message = db.session.get(OutboxMessage, message_id)
-        message.claimed_at = now - timedelta(minutes=10)
+        message.claimed_at = now - lease - timedelta(seconds=1)
         db.session.commit()
         assert notify.deliver(ids=[message_id], now=now) == (1, 0)
         assert notify.deliver(ids=[message_id], now=now) == (0, 0)

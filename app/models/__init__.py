@@ -2,6 +2,7 @@
 from app.models.assignment import Assignment, AssignmentStudent, Excusal
 from app.models.case import ActionKind, AuditEvent, CaseAction, CaseMessage, CaseNote, RemovalStatus, ReportView
 from app.models.classroom import Classroom, Enrollment
+from app.models.ops import OpsState
 from app.models.report import Category, OutboxMessage, Report, RoutingRule, Status
 from app.models.progress import LessonProgress, QuizAnswer, QuizAttempt, ReflectionAnswer
 from app.models.school import School
@@ -10,6 +11,6 @@ from app.models.user import Invite, RecoveryCode, Role, User
 __all__ = [
     "ActionKind", "AuditEvent", "CaseAction", "CaseMessage", "CaseNote", "RemovalStatus", "ReportView",
     "Assignment", "AssignmentStudent", "Excusal", "Classroom", "Enrollment", "Invite", "LessonProgress", "QuizAnswer", "QuizAttempt",
-    "Category", "OutboxMessage", "RecoveryCode", "ReflectionAnswer", "Report", "Role", "RoutingRule",
+    "Category", "OpsState", "OutboxMessage", "RecoveryCode", "ReflectionAnswer", "Report", "Role", "RoutingRule",
     "School", "Status", "User",
 ]

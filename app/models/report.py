@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
@@ -138,6 +138,12 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # Whose alert it is (the admin status page shows a school its own backlog only), whether it is
+    # urgent (retried every minute, not with backoff), and whether its last attempt failed because
+    # the mail server could not be reached (released at once when a connection next succeeds).
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    waiting_on_server: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @validates("sent_at")
     def _coarse_sent_at(self, key, value):

@@ -9,5 +9,7 @@ from app.notify.alerts import (  # noqa: F401
     REPORT_KINDS, queue_message_alert, queue_report_alerts, recipients, report_link,
 )
 from app.notify.escalation import escalate  # noqa: F401
-from app.notify.mailer import backoff, deliver, message_id, pending_count  # noqa: F401
+from app.notify.mailer import (  # noqa: F401
+    backoff, claim_timeout, deliver, deliver_all, message_id, pending_count, release_backlog,
+)
 from app.notify.sender import deliver_after_request, sender  # noqa: F401

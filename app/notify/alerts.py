@@ -103,7 +103,8 @@ def _queue(report: Report, kind: str, n: int, people: list[User],
             continue
         with force_locale(_locale_for(user, school)):
             subject, body = _compose(report, compose_as or kind)
-        message = OutboxMessage(dedupe_key=key, to_email=user.email, subject=subject, body=body)
+        message = OutboxMessage(dedupe_key=key, to_email=user.email, subject=subject, body=body,
+                                school_id=report.school_id, urgent=bool(report.urgent or kind == "escalated"))
         db.session.add(message)
         queued.append(message)
     db.session.flush()  # gives ids for deliver_after_request(); the caller commits

@@ -13,8 +13,10 @@ from app.models.school import School
 log = logging.getLogger("app.notify")  # one logger name for the whole package
 
 from app.notify.alerts import queue_report_alerts  # noqa: E402
+from app.ops.state import records_run  # noqa: E402
 
 
+@records_run("escalate")
 def escalate(now: datetime | None = None) -> int:
     """Alert every active counselor and admin again about urgent reports nobody acknowledged
     within the school's window (School.urgent_ack_minutes, else URGENT_ACK_MINUTES) since the
@@ -31,7 +33,7 @@ def escalate(now: datetime | None = None) -> int:
     for report, school_minutes in rows:
         minutes = school_minutes if school_minutes is not None else default_minutes
         last = report.escalated_at or report.created_at
-        if now - last < timedelta(minutes=max(int(minutes), 1)):
+        if now - last < timedelta(minutes=int(minutes)):
             continue
         # Conditional on the count we read: of two concurrent runs, only one escalates this round.
         result = db.session.execute(

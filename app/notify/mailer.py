@@ -1,4 +1,15 @@
-"""Delivering outbox rows over SMTP: claimed first so no alert is sent twice, retried with backoff."""
+"""Delivering outbox rows over SMTP: at least once, each attempt under the same Message-ID.
+
+A row is claimed with a short lease just before it is sent, on a connection already open, and
+marked sent in its own short transaction straight after the server's 250 to DATA. A deliverer
+killed in between leaves a claim that another may take over once the lease (OUTBOX_CLAIM_SECONDS)
+is over, and the row is sent again under the same Message-ID: that gap, between the server's
+"accepted" and the database's "sent", is the one no SMTP client can close.
+
+Failures wait: urgent alerts one minute every time, others with backoff (1, 2, 4 … 60 minutes).
+Rows that failed only because the server could not be reached are released as soon as a
+connection succeeds again, and a delivery run with nothing due tries one connection for them.
+"""
 import hashlib
 import logging
 import smtplib
@@ -12,19 +23,30 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 
 from app.extensions import db
-from app.models.base import utcnow
+from app.models.base import to_minute, utcnow
 from app.models.report import OutboxMessage
+from app.ops.state import records_run
+from app.transactions import retrying
 
 log = logging.getLogger("app.notify")  # one logger name for the whole package
 
-# A claim older than this belongs to a deliverer that died mid-batch; another may take the row over.
-CLAIM_TIMEOUT = timedelta(minutes=5)
+# A claim older than this belongs to a deliverer that died while sending; another may take the row
+# over. It must outlast one send on an open connection (MAIL, RCPT, DATA: each up to MAIL_TIMEOUT).
+DEFAULT_CLAIM_SECONDS = 60
 MAX_BACKOFF_MINUTES = 60
+URGENT_RETRY = timedelta(minutes=1)
 
 
-def backoff(attempts: int) -> timedelta:
-    """Wait after the attempts-th failure: 1, 2, 4, 8 … minutes, at most an hour."""
+def backoff(attempts: int, urgent: bool = False) -> timedelta:
+    """Wait after the attempts-th failure: urgent alerts one minute every time; others 1, 2, 4,
+    8 … minutes, at most an hour."""
+    if urgent:
+        return URGENT_RETRY
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_MINUTES))
+
+
+def claim_timeout(config) -> timedelta:
+    return timedelta(seconds=float(config.get("OUTBOX_CLAIM_SECONDS") or DEFAULT_CLAIM_SECONDS))
 
 
 def _connect(config) -> smtplib.SMTP:
@@ -88,88 +110,170 @@ def _short_error(exc: BaseException) -> str:
     return text[:300]
 
 
-def _claim(message_id: int, now: datetime) -> bool:
-    """Take one row for sending; True only for the one deliverer whose update changed it."""
+class _Smtp:
+    """One connection per batch, opened on first need; after a failed connect the rest of the
+    batch does not try again (the server is down), after a broken one the next row reconnects."""
+
+    def __init__(self, config):
+        self.config, self.conn, self.error = config, None, None
+
+    def open(self) -> smtplib.SMTP | None:
+        if self.conn is None and self.error is None:
+            try:
+                self.conn = _connect(self.config)
+            except (OSError, smtplib.SMTPException) as exc:
+                self.error = _short_error(exc)
+        return self.conn
+
+    def drop(self) -> None:
+        _close(self.conn)
+        self.conn = None
+
+    def send(self, message: OutboxMessage) -> tuple[str | None, bool]:
+        """(error or None, whether the failure was the server being unreachable)."""
+        conn = self.open()
+        if conn is None:
+            return self.error, True
+        try:
+            conn.send_message(_email(message, self.config))
+        except (OSError, smtplib.SMTPException) as exc:
+            # SMTPException is an OSError too: only a socket error or a hang-up means the server is gone.
+            down = isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(exc, smtplib.SMTPException)
+            if down:
+                self.drop()  # broken connection: the next row reconnects
+            return _short_error(exc), down
+        return None, False
+
+
+def _not_claimed():
+    stale = utcnow() - claim_timeout(current_app.config)
+    return or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale)
+
+
+def _claim(message_id: int) -> bool:
+    """Take one row for sending, for one lease from now; True only for the one deliverer whose
+    update changed it."""
     result = db.session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.sent_at.is_(None),
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
-        )
-        .values(claimed_at=now)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), _not_claimed())
+        .values(claimed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount == 1
 
 
+def _mark_sent(message_id: int, now: datetime) -> None:
+    # Kept to the minute (as the ORM does for sent_at): a sent time must not line up with a report.
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id)
+        .values(sent_at=to_minute(now), claimed_at=None, last_error=None, waiting_on_server=False)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _mark_failed(message: OutboxMessage, now: datetime, error: str, server_down: bool) -> None:
+    message.attempts = (message.attempts or 0) + 1
+    message.next_attempt_at = now + backoff(message.attempts, message.urgent)
+    message.last_error, message.claimed_at, message.waiting_on_server = error, None, server_down
+    log.warning("outbox %d: delivery failed (attempt %d)", message.id, message.attempts)
+    db.session.commit()
+
+
 def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
 
 
-def deliver(ids=None, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
-    """Send due outbox rows (optionally only these ids) over one SMTP connection; returns
-    (sent, failed). Each row is claimed and committed before it is sent, so concurrent deliverers
-    never send the same alert twice. A failed row is retried later with backoff. Commits."""
-    now = now or utcnow()
-    config = current_app.config
+def release_backlog(now: datetime, all_waiting: bool = False) -> int:
+    """Make waiting rows due now: those that failed because the server was unreachable (after a
+    connection succeeded), or every waiting row (`flask outbox deliver --now`). Commits."""
+    query = update(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at > now)
+    if not all_waiting:
+        query = query.where(OutboxMessage.waiting_on_server.is_(True))
+    query = query.values(next_attempt_at=now).execution_options(synchronize_session=False)
+
+    def work() -> int:
+        result = db.session.execute(query)
+        db.session.commit()
+        return result.rowcount
+
+    # Many rows in one statement: two deliverers releasing at once may deadlock on PostgreSQL.
+    return retrying(work)
+
+
+def _due(now: datetime, limit: int, ids=None) -> list[int]:
     query = (
         select(OutboxMessage.id)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now, _not_claimed())
+        .order_by(OutboxMessage.urgent.desc(), OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    found = list(db.session.scalars(query))
+    db.session.commit()  # end the read; every claim is its own short write
+    return found
+
+
+def _waiting_on_server() -> bool:
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.waiting_on_server.is_(True))) > 0
+
+
+def deliver(ids=None, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
+    """Send due outbox rows (optionally only these ids) over one SMTP connection; returns
+    (sent, failed). Urgent rows go first. Once a connection succeeds, rows that were waiting for
+    the server are released and sent in the same run (up to limit). Commits."""
+    now = now or utcnow()
     if ids is not None:
         ids = [int(i) for i in ids]
         if not ids:
             return 0, 0
-        query = query.where(OutboxMessage.id.in_(ids))
-    candidates = list(db.session.scalars(query))
-    db.session.commit()  # end the read; every claim is its own short write
-    sent = failed = 0
-    conn: smtplib.SMTP | None = None
-    connect_error: str | None = None  # the server could not be reached: the rest of the batch waits too
+    queue = _due(now, limit, ids)
+    probe = not queue and ids is None and _waiting_on_server()
+    if not queue and not probe:
+        return 0, 0
+    smtp, sent, failed, released = _Smtp(current_app.config), 0, 0, False
     try:
-        for message_id in candidates:
-            if not _claim(message_id, now):
+        while queue or (probe and not released):
+            if smtp.open() is not None and not released:
+                released = True
+                if release_backlog(now):
+                    queue += [i for i in _due(now, limit) if i not in queue][: max(limit - len(queue) - sent - failed, 0)]
+            if not queue:
+                break
+            message_id = queue.pop(0)
+            if not _claim(message_id):
                 continue
             message = db.session.get(OutboxMessage, message_id)
             if message is None:  # deleted meanwhile
                 continue
-            error = connect_error
-            if error is None and conn is None:
-                try:
-                    conn = _connect(config)
-                except (OSError, smtplib.SMTPException) as exc:
-                    error = connect_error = _short_error(exc)
+            error, server_down = smtp.send(message)
             if error is None:
-                try:
-                    conn.send_message(_email(message, config))
-                except (OSError, smtplib.SMTPException) as exc:
-                    error = _short_error(exc)
-                    if isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
-                        _close(conn)  # broken connection: the next row reconnects
-                        conn = None
-            if error is None:
-                message.sent_at = now
-                message.claimed_at = None
-                message.last_error = None
+                _mark_sent(message_id, now)  # straight after the 250: the window is this commit
                 sent += 1
             else:
-                message.attempts = (message.attempts or 0) + 1
-                message.next_attempt_at = now + backoff(message.attempts)
-                message.last_error = error
-                message.claimed_at = None
+                _mark_failed(message, now, error, server_down)
                 failed += 1
-                log.warning("outbox %d: delivery failed (attempt %d)", message_id, message.attempts)
-            db.session.commit()
     finally:
-        _close(conn)
+        smtp.drop()
     if sent or failed:
         log.info("outbox: sent %d, failed %d", sent, failed)
     return sent, failed
+
+
+@records_run("deliver", describe=lambda result: "sent {} failed {}".format(*result))
+def deliver_all(limit: int = 100, now: datetime | None = None, release_all: bool = False) -> tuple[int, int]:
+    """Deliver in batches until nothing due is left (cron, the scheduler). release_all first makes
+    every waiting row due now, whatever its backoff."""
+    now = now or utcnow()
+    if release_all:
+        release_backlog(now, all_waiting=True)
+    sent = failed = 0
+    while True:
+        batch_sent, batch_failed = deliver(now=now, limit=limit)
+        sent, failed = sent + batch_sent, failed + batch_failed
+        # Every row handled leaves the due set (sent, or pushed into the future), so this ends.
+        if batch_sent + batch_failed < limit:
+            return sent, failed

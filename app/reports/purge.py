@@ -13,6 +13,7 @@ from app.admin.settings_forms import DEFAULT_RETENTION_DAYS
 from app.extensions import db
 from app.models import AuditEvent, CaseAction, CaseMessage, CaseNote, Report, ReportView, School, Status
 from app.models.base import utcnow
+from app.ops.state import records_run
 
 CASEWORK = (CaseMessage, CaseNote, CaseAction, ReportView)
 
@@ -55,6 +56,7 @@ def purge_report(report_id: int, school_id: int, days: int, now: datetime) -> bo
     return True
 
 
+@records_run("purge")
 def purge_closed(now: datetime | None = None) -> int:
     """Purge every closed case past its school's retention; returns how many were purged."""
     now = now or utcnow()
