@@ -30,6 +30,8 @@ BROKEN = {
     "quiz-missing-korean": ("quizzes/m.yaml", "questions.0(q1).prompt.ko"),
     "quiz-invalid-yaml": ("quizzes/m.yaml", "(file)"),
     "material-in-one-language": ("lessons/m/plan.ko.md", "(file)"),
+    "guide-in-one-language": ("guides/sample-notes.ko.md", "(file)"),
+    "guide-languages-differ-in-layout": ("guides/sample-flowchart.ko.md", "front matter: layout"),
 }
 
 
