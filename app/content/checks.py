@@ -11,8 +11,8 @@ import yaml
 from pydantic import ValidationError
 
 from app.content import korean
-from app.content.guides import GUIDES_DIR
 from app.content.guessing import curriculum_warnings, quiz_warnings
+from app.content.guides import GUIDES_DIR
 from app.content.loader import ContentError, load_library
 from app.content.schemas import Quiz
 
