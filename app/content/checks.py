@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from app.content import korean
 from app.content.guessing import curriculum_warnings, quiz_warnings
+from app.content.guides import GUIDES_DIR
 from app.content.loader import ContentError, load_library
 from app.content.schemas import Quiz
 
@@ -39,10 +40,11 @@ def check_content(root: Path) -> CheckReport:
 
 
 def style_errors(root: Path) -> list[str]:
-    """Korean style rules 1-3 on Korean lessons, teacher guides and the `ko` strings of quizzes."""
+    """Korean style rules 1-3 on Korean lessons, teacher guides, staff guides and the `ko` strings of quizzes."""
     lines = []
-    for path in sorted((root / "lessons").glob("*/*.md")):
-        if path.name == "ko.md":
+    lesson_files = sorted((root / "lessons").glob("*/*.md"))
+    for path in lesson_files + sorted((root / GUIDES_DIR).glob("*.ko.md")):
+        if path.name == "ko.md" or path.parent.name == GUIDES_DIR:  # front matter text is checked too
             problems = korean.lesson_problems(path)
         elif path.name.endswith(".ko.md"):
             problems = korean.markdown_problems(path.read_text(encoding="utf-8"))

@@ -99,7 +99,7 @@ def lesson_problems(path: Path) -> list[tuple[str, str]]:
     for name in FRONT_MATTER_TEXT:
         for sub, value in _strings(meta.get(name) if isinstance(meta, dict) else None, name):
             found.extend((f"front matter: {sub}", p) for p in text_problems(value))
-    return found + markdown_problems(body, first_line=head.count("\n") + 3)
+    return found + markdown_problems(body, first_line=head.count("\n") + 4)
 
 
 def quiz_problems(data) -> list[tuple[str, str]]:

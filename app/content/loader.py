@@ -6,6 +6,7 @@ import yaml
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from app.content.guides import StaffGuide, load_guides
 from app.content.render import ContentProblem, Step, pydantic_problems, split_steps, to_html, yaml_problem
 from app.content.schemas import LOCALES, FrontMatter, Quiz, Scenario
 
@@ -69,13 +70,18 @@ class Module:
 @dataclass
 class Library:
     modules: list[Module] = field(default_factory=list)
+    staff_guides: list[StaffGuide] = field(default_factory=list)  # guides/, in order
 
     def __post_init__(self):
         self.modules.sort(key=lambda m: (m.order, m.id))
         self._by_id = {m.id: m for m in self.modules}
+        self._guides_by_name = {g.name: g for g in self.staff_guides}
 
     def get(self, module_id: str) -> Module | None:
         return self._by_id.get(module_id)
+
+    def staff_guide(self, name: str) -> StaffGuide | None:
+        return self._guides_by_name.get(name)
 
 
 class _Collector:
@@ -108,9 +114,10 @@ def load_library(root: Path) -> Library:
             out.add(quiz_file, "(file)", f"no lesson for this quiz: expected lessons/{quiz_file.stem}/")
     if not lesson_dirs:
         out.lines.append(f"{root}: lessons/: no modules found")
+    staff_guides = load_guides(root, out)
     if out.lines:
         raise ContentError(out.lines)
-    return Library(modules)
+    return Library(modules, staff_guides)
 
 
 def _load_module(directory: Path, quiz_path: Path, out: _Collector) -> Module | None:
