@@ -1,4 +1,4 @@
-"""Staff read every module whole: the lesson, the quiz with its answers, and the teacher guide."""
+"""Staff read every module whole: the lesson with the quiz and its answers (see also printables.py)."""
 from flask import render_template
 
 from app.learn import bp
@@ -16,8 +16,4 @@ def preview(module_id: str):
     return render_template("learn/preview.html", module=module, lesson=module.lesson(locale()))
 
 
-@bp.route("/<module_id>/guide")
-@staff_only
-def guide(module_id: str):
-    module = module_or_404(module_id)
-    return render_template("learn/guide.html", module=module, lesson=module.lesson(locale()), guide=module.guide(locale()))
+# The teacher guide, the handout and the slides are in printables.py.
