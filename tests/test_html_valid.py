@@ -30,8 +30,9 @@ def validate(pages: list[tuple[str, str]], folder: Path) -> list[str]:
         path = folder / f"page{n}.html"
         path.write_text(html, encoding="utf-8")
         files[path.name] = url
+    paths = [str(folder / name) for name in files]
     run = subprocess.run(
-        [JAVA, "-Xss4m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *[str(folder / f"page{n}.html") for n in range(len(pages))]],
+        [JAVA, "-Xss4m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *paths],
         capture_output=True, text=True, timeout=300,
     )
     report = json.loads(run.stderr or run.stdout or '{"messages": []}')

@@ -12,7 +12,10 @@ from tests.page_tour import tour
 
 KO_PO = Path(__file__).resolve().parent.parent / "app/translations/ko/LC_MESSAGES/messages.po"
 # Text that is English in Korean pages on purpose: names of things, typed codes, the language switch.
-ALLOWED = re.compile(r"https?://\S+|[\w.+-]+@[\w.-]+|\bTOUR\b|Take It Down|Google Authenticator|Microsoft Authenticator|1Password|CSV|UTF-8|Excel|Esc|QR")
+ALLOWED = re.compile(
+    r"https?://\S+|[\w.+-]+@[\w.-]+|\bTOUR\b|Take It Down|Google Authenticator|Microsoft Authenticator"
+    r"|1Password|CSV|UTF-8|Excel|Esc|QR"
+)
 ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]{2,})+\b")
 READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
 SKIP_TAGS = {"script", "style", "code", "title"}

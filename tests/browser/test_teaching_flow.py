@@ -1,7 +1,6 @@
 """Teaching in a real browser: a new teacher from the invite link to a first assigned module in at
 most eight actions; a student's to-do list and retrying missed questions on a phone in Korean; the
 handout's print view and the slides' arrow keys. axe-core audits every page reached."""
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
