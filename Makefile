@@ -16,8 +16,13 @@ run: install translations
 	$(BIN)/flask demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install-dev translations
+test: install-dev translations node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The pinned Nu HTML Checker (vnu.jar) for tests/test_html_valid.py; it runs on the system's Java.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts && touch $@; \
+	else echo "npm not found: tests/test_html_valid.py will be skipped"; fi
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev

@@ -125,6 +125,9 @@ class Config:
     OUTBOX_CLAIM_SECONDS = _env_int("OUTBOX_CLAIM_SECONDS", 60)
     # Deliver a new report's alerts right after the request commits, in a background thread.
     OUTBOX_DELIVER_AFTER_REQUEST = True
+    # Item analysis names a most-missed question or a likely misconception only once this many
+    # students have answered the question at their first attempt.
+    ITEM_ANALYSIS_MIN_ANSWERS = int(os.environ.get("ITEM_ANALYSIS_MIN_ANSWERS", "5"))
     # Folder holding lessons/ and quizzes/; read once at start-up.
     CONTENT_ROOT = os.environ.get("CONTENT_ROOT", str(BASE_DIR))
     # The page quick-exit leaves for; neutral on purpose.

@@ -1,5 +1,5 @@
 """What every template can use."""
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, format_time, get_locale
 
 from flask_login import current_user
@@ -71,6 +71,8 @@ def _assigned_to_me() -> list:
     """A student's assigned modules, in the order to do them (see app.classes.student_home)."""
     if not current_user.is_authenticated or current_user.role != Role.STUDENT:
         return []
-    from app.classes.student_home import assigned_modules
+    if "assigned_to_me" not in g:  # the menu's to-do count and the home page share one lookup
+        from app.classes.student_home import assigned_modules
 
-    return assigned_modules(current_user)
+        g.assigned_to_me = assigned_modules(current_user)
+    return g.assigned_to_me

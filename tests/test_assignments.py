@@ -418,12 +418,13 @@ def curriculum_world(app_factory):
     return app, client, classes, ids, student
 
 
-def test_home_shows_at_most_three_items(app_factory):
+def test_home_is_a_to_do_list_of_everything_not_done(app_factory):
     app, client, (cid, _), ids, _ = curriculum_world(app_factory)
     for n, module_id in enumerate(ids[:5]):
         assign(app, cid, module_id, due_at=future(n + 1))
     page = text(client.get("/"))
-    assert page.count('class="card module-card assigned-item') == 3
+    assert page.count('class="card module-card assigned-item') == 5
+    assert "5 modules to do across your classes." in page
 
 
 def test_teachers_home_links_to_their_classes(as_user, teacher, minji):

@@ -32,7 +32,7 @@ def make_class(client, name="2-3", **extra) -> int:
     data = {"name": name, "grade": "8", "school_year": "2026", "locale": "ko", **extra}
     response = client.post("/classes/new", data=data)
     assert response.status_code == 302, text(response)
-    return int(response.headers["Location"].rsplit("/", 1)[1])
+    return int(response.headers["Location"].split("/classes/", 1)[1].split("/")[0])
 
 
 def join_code(app, class_id) -> str:

@@ -215,14 +215,17 @@ def test_classroom_materials_are_rendered_at_start_up_in_both_languages():
 def test_staff_find_the_materials_from_the_guide_and_read_them_in_their_language(factory, as_user):
     teacher = as_user(factory.user(factory.school(), "teacher"))
     guide = teacher.get("/learn/sample-consent/guide").get_data(as_text=True)
-    assert 'href="/learn/sample-consent/materials/plan">Lesson plan</a>' in guide
-    assert 'href="/learn/sample-consent/materials/family">Family letter</a>' in guide
+    assert 'href="/learn/sample-consent/materials/plan?lang=en">Lesson plan</a>' in guide
+    assert 'href="/learn/sample-consent/materials/family?lang=en">Family letter</a>' in guide
     plan = teacher.get("/learn/sample-consent/materials/plan").get_data(as_text=True)
     assert "Ask: what does asking first look like?" in plan
     family = teacher.get("/learn/sample-consent/materials/family", headers={"Accept-Language": "ko"})
     assert "오늘은 먼저 묻기에 대해 배웠습니다" in family.get_data(as_text=True)
     assert "가정통신문" in family.get_data(as_text=True)
-    assert "Classroom materials" not in teacher.get("/learn/sample-help/guide").get_data(as_text=True)
+    # On paper in the family's language, whatever the teacher reads Dari in.
+    english = teacher.get("/learn/sample-consent/materials/family?lang=en", headers={"Accept-Language": "ko"})
+    assert 'lang="en"' in english.get_data(as_text=True) and "보호자님께" not in english.get_data(as_text=True)
+    assert "/materials/" not in teacher.get("/learn/sample-help/guide").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", ["/learn/sample-help/materials/plan", "/learn/sample-consent/materials/homework",

@@ -203,6 +203,7 @@ def test_empty_class_and_class_without_assignments_say_so(app, teacher_client, s
 @pytest.fixture
 def answered(app, factory, school, teacher):
     """Four students' attempts in both languages, plus noise that must not count."""
+    app.config["ITEM_ANALYSIS_MIN_ANSWERS"] = 1  # the minimum has its own tests (test_teaching.py)
     s = [factory.user(school, Role.STUDENT, display_name=f"Kid {n}") for n in range(1, 5)]
     class_id = make_class(app, school, [teacher, *s])
     assign(app, class_id, "sample-consent")

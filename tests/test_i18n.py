@@ -91,15 +91,16 @@ def test_error_messages_are_translated(client, factory):
         lang_of(client.get("/nope", headers={"Accept-Language": "ko"})) == "ko"
 
 
-def _source_messages() -> set[str]:
+def _source_messages() -> set[tuple[str | None, str]]:
+    """(context, msgid) of every UI string: one msgid in two contexts needs two translations."""
     method_map = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
                 "pgettext": ((1, "c"), 2)}
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=keywords
     ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        found.add((context, message[0] if isinstance(message, tuple) else message))
     return found
 
 
@@ -112,6 +113,6 @@ def test_korean_catalogue_covers_every_ui_string():
             continue
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        translated[key] = all(strings) and not message.fuzzy
-    missing = sorted(m for m in _source_messages() if not translated.get(m))
+        translated[(message.context, key)] = all(strings) and not message.fuzzy
+    missing = sorted((m for m in _source_messages() if not translated.get(m)), key=str)
     assert not missing, f"untranslated for Korean (run `make extract-messages`): {missing}"

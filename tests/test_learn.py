@@ -145,7 +145,7 @@ def test_lesson_page_runs_a_fixed_small_number_of_queries(app, client):
         for n in (1, 2, 3):
             before = len(statements)
             assert client.get(f"/learn/sample-consent/step/{n}").status_code == 200
-            assert len(statements) - before <= 6, statements[before:]
+            assert len(statements) - before <= 7, statements[before:]  # 7th: the menu's to-do count
     finally:
         event.remove(engine, "before_cursor_execute", listener)
 

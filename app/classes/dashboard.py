@@ -3,7 +3,7 @@ Teachers of the class and school admins (read-only) may look; the rules live in 
 import csv
 import io
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
@@ -75,9 +75,10 @@ def items(class_id: int, module_id: str):
     if module is None:
         abort(404)
     analysis = progress.item_analysis(classroom.id, module)
+    minimum = current_app.config["ITEM_ANALYSIS_MIN_ANSWERS"]
     return render_template(
         "classes/items.html", classroom=classroom, module=module, lesson=module.lesson(locale()),
-        items=analysis, most_missed=progress.most_missed(analysis),
+        items=analysis, most_missed=progress.most_missed(analysis, minimum), minimum=minimum,
         students=max((i.first for i in analysis), default=0),
     )
 

@@ -268,7 +268,8 @@ def item_analysis(classroom_id: int, module: Module) -> list[Item]:
     return list(items.values())
 
 
-def most_missed(items: list[Item]) -> Item | None:
-    """The question fewest got right at the first try; none while nobody has missed anything."""
-    missed = [i for i in items if i.first and i.first_correct < i.first]
+def most_missed(items: list[Item], minimum: int = 1) -> Item | None:
+    """The question fewest got right at the first try, among questions with at least `minimum`
+    first answers (one student's slip is not a class's misconception); none while nobody missed any."""
+    missed = [i for i in items if i.first >= max(minimum, 1) and i.first_correct < i.first]
     return min(missed, key=lambda i: i.first_correct / i.first, default=None)

@@ -2,14 +2,15 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import force_locale, gettext as _
 from markupsafe import Markup
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from app import audit
 from app.classes import bp, rosters
 from app.classes.access import class_or_404, student_in_class_or_404, teacher_only
 from app.classes.forms import DeleteRosterForm, RosterForm
+from app.content import library
 from app.extensions import db
-from app.models import Enrollment
+from app.models import Assignment, Enrollment
 
 
 @bp.route("/classes/<int:class_id>/roster/add", methods=["GET", "POST"])
@@ -38,7 +39,14 @@ def _cards(classroom, students, new: bool):
     with force_locale(classroom.locale):
         cards = Markup(render_template("classes/_cards.html", classroom=classroom, students=students,
                                 login_url=url_for("auth.login", _external=True)))
-    return render_template("classes/cards.html", classroom=classroom, students=students, cards=cards, new=new)
+    return render_template("classes/cards.html", classroom=classroom, students=students, cards=cards, new=new,
+                           offered=_unassigned_modules(classroom) if new else [])
+
+
+def _unassigned_modules(classroom):
+    """What the cards page offers to assign next, so a new class gets its first module in one step."""
+    assigned = set(db.session.scalars(select(Assignment.module_id).where(Assignment.classroom_id == classroom.id)))
+    return [m for m in library().modules if m.id not in assigned]
 
 
 @bp.route("/classes/<int:class_id>/students/<int:student_id>/reset-password", methods=["POST"])

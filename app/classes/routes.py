@@ -11,7 +11,7 @@ from app.classes.access import (
 )
 from app.classes.forms import ClassForm, CoTeacherForm
 from app.extensions import db
-from app.models import Classroom, Enrollment, Role, User
+from app.models import Assignment, Classroom, Enrollment, Role, User
 from app.models.base import utcnow
 
 
@@ -50,7 +50,8 @@ def create():
         db.session.add(Enrollment(classroom_id=classroom.id, user_id=current_user.id))
         db.session.commit()
         flash(_("Class %(name)s is ready. Add students or share the join code.", name=classroom.name), "success")
-        return redirect(url_for("classes.show", class_id=classroom.id))
+        # A new class's next step is its students: go straight there (the class page is one link away).
+        return redirect(url_for("classes.roster_add", class_id=classroom.id))
     return render_template("classes/form.html", form=form, classroom=None), 422 if form.errors else 200
 
 
@@ -68,9 +69,11 @@ def show(class_id: int):
     teachers = teachers_of(classroom.id)
     form = CoTeacherForm()
     form.teacher_id.choices = _co_teacher_choices(classroom, teachers)
+    has_assignments = db.session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.classroom_id == classroom.id)) > 0
     return render_template(
         "classes/show.html", classroom=classroom, students=students_of(classroom.id), teachers=teachers,
-        manage=can_manage(classroom), co_teacher_form=form,
+        manage=can_manage(classroom), co_teacher_form=form, has_assignments=has_assignments,
         join_url=url_for("classes.join", _external=True),
     )
 

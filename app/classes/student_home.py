@@ -3,7 +3,7 @@
 Three queries whatever the number of classes or modules: the assignments that reach the student,
 their lesson progress and their quiz standings (callers that already hold the last two pass them in)."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, not_, or_, select
 
@@ -14,6 +14,7 @@ from app.models import Assignment, AssignmentStudent, Classroom, Enrollment, Exc
 from app.models.base import utcnow
 
 NOT_STARTED, IN_PROGRESS, QUIZ_TO_DO, DONE = "not_started", "in_progress", "quiz_to_do", "done"
+NEW_FOR = timedelta(days=7)  # an assignment not yet started is marked "new" this long
 
 
 @dataclass
@@ -25,6 +26,19 @@ class Item:
     step_count: int
     overdue: bool
     best: int | None
+    new: bool = False
+    classes: tuple[str, ...] = ()  # the classes that assigned it
+
+    @property
+    def minutes(self) -> int:
+        return self.module.lessons["en"].meta.minutes
+
+    @property
+    def steps_done(self) -> int:
+        """For the progress bar: whole lesson once finished, else the steps before the current one."""
+        if self.status in (DONE, QUIZ_TO_DO):
+            return self.step_count
+        return max(0, self.step - 1) if self.status == IN_PROGRESS else 0
 
     @property
     def done(self) -> bool:
@@ -48,7 +62,7 @@ def _reaching(user: User):
     chosen_me = exists().where(AssignmentStudent.assignment_id == Assignment.id, AssignmentStudent.user_id == user.id)
     excused = exists().where(Excusal.assignment_id == Assignment.id, Excusal.user_id == user.id)
     return db.session.execute(
-        select(Assignment.module_id, Assignment.due_at, excused.label("excused"))
+        select(Assignment.module_id, Assignment.due_at, excused.label("excused"), Assignment.created_at, Classroom.name)
         .join(Classroom, Classroom.id == Assignment.classroom_id)
         .join(Enrollment, and_(Enrollment.classroom_id == Classroom.id, Enrollment.user_id == user.id))
         .where(Classroom.school_id == user.school_id, Classroom.archived_at.is_(None))
@@ -56,22 +70,25 @@ def _reaching(user: User):
     ).all()
 
 
-def _merge(rows) -> tuple[dict[str, datetime | None], set[str]]:
+def _merge(rows) -> tuple[dict[str, datetime | None], set[str], dict[str, tuple[datetime, list[str]]]]:
     """Same module from two classes: one item, the earliest due date wins. Excused only if
-    every class that assigns it excused the student."""
+    every class that assigns it excused the student. Also: when it was last assigned, and by which classes."""
     due: dict[str, datetime | None] = {}
     excused: set[str] = set()
-    for module_id, due_at, is_excused in rows:
+    origin: dict[str, tuple[datetime, list[str]]] = {}
+    for module_id, due_at, is_excused, created_at, class_name in rows:
         if library().get(module_id) is None:
             continue  # content removed since it was assigned
         if is_excused:
             excused.add(module_id)
             continue
+        latest, names = origin.get(module_id, (created_at, []))
+        origin[module_id] = (max(latest, created_at), sorted({*names, class_name}))
         if module_id not in due:
             due[module_id] = due_at
         elif due_at is not None and (due[module_id] is None or due_at < due[module_id]):
             due[module_id] = due_at
-    return due, excused - set(due)
+    return due, excused - set(due), origin
 
 
 def _item(module: Module, due_at, progress: LessonProgress | None, standing: Standing | None, now) -> Item:
@@ -101,7 +118,7 @@ def student_home(
     scores: dict[str, Standing] | None = None,
 ) -> Home:
     """The student's assigned modules, in the order to do them, and the modules they were excused from."""
-    due, excused = _merge(_reaching(user))
+    due, excused, origin = _merge(_reaching(user))
     if not due:
         return Home(items=[], excused=excused)
     ids = list(due)
@@ -116,6 +133,9 @@ def student_home(
         scores = standings(user.id, ids)
     now = utcnow()
     items = [_item(library().get(m), due[m], progress.get(m), scores.get(m), now) for m in ids]
+    for item in items:
+        assigned_at, item.classes = origin[item.module.id][0], tuple(origin[item.module.id][1])
+        item.new = item.status == NOT_STARTED and now - assigned_at < NEW_FOR
     return Home(items=sorted(items, key=_order), excused=excused)
 
 

@@ -1,5 +1,7 @@
 """Markdown to safe HTML, and a lesson body to steps. Runs once, at start-up."""
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import nh3
 import yaml
@@ -31,6 +33,7 @@ def clean(html: str) -> str:
 
 
 Block = Scenario | Reflect | Callout
+_SUBHEADING = re.compile(r"<(/?)h([3-6])\b")
 
 
 @dataclass
@@ -42,6 +45,13 @@ class Step:
     @property
     def blocks(self) -> list[Block]:
         return [p for p in self.parts if not isinstance(p, Markup)]
+
+    @cached_property
+    def raised_parts(self) -> list[Markup | Block]:
+        """The parts with `###` sub-headings as h2, for a page whose h1 is the step's title
+        (the preview nests steps under h2, so it keeps them as h3). Made once per step."""
+        raise_one = lambda m: f"<{m[1]}h{int(m[2]) - 1}"  # noqa: E731
+        return [Markup(_SUBHEADING.sub(raise_one, p)) if isinstance(p, Markup) else p for p in self.parts]
 
 
 def split_steps(body: str, problems: list[ContentProblem]) -> list[Step]:

@@ -8,13 +8,19 @@ from app.auth.session import safe_next
 from app.extensions import db
 from app.helplines import help_lines
 from app.i18n import SESSION_KEY
+from app.models import Role
 from app.main import bp
 
 
 @bp.route("/")
 def home():
     if current_user.is_authenticated:
-        return render_template("main/dashboard.html")
+        start = None
+        if current_user.role == Role.TEACHER:
+            from app.classes.getting_started import checklist
+
+            start = checklist(current_user)
+        return render_template("main/dashboard.html", start=start)
     return render_template("main/index.html")
 
 

@@ -28,6 +28,11 @@
       });
     });
   });
+  // Print buttons (login cards, handouts, guides): without JavaScript the browser's Print command does it.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
   // Move focus to the error summary so keyboard and screen-reader users hear what went wrong.
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
