@@ -9,7 +9,8 @@ from app.models import Role
 from app.security import role_required
 
 staff_only = role_required(*Role.staff())
-MATERIAL_TITLES = {"plan": _l("Lesson plan"), "family": _l("Family letter")}  # keys: loader.MATERIALS
+# The staff-only kinds of loader.MATERIALS; the easy-read version has its own page for students (easy.py).
+MATERIAL_TITLES = {"plan": _l("Lesson plan"), "family": _l("Family letter")}
 
 
 @bp.route("/<module_id>/preview")
@@ -31,7 +32,7 @@ def guide(module_id: str):
 @staff_only
 def material(module_id: str, kind: str):
     module = module_or_404(module_id)
-    html = module.material(kind, locale())
+    html = module.material(kind, locale()) if kind in MATERIAL_TITLES else None
     if html is None:
         abort(404)
     return render_template("learn/material.html", module=module, lesson=module.lesson(locale()), kind=kind, material=html,
