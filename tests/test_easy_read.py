@@ -59,3 +59,39 @@ def test_the_module_page_and_every_step_link_to_it_only_when_it_exists(factory, 
     assert 'href="/learn/sample-help/easy">쉬운 글로 보기</a>' in with_easy
     without = student.get(url.format(id="sample-consent")).get_data(as_text=True)
     assert "/easy" not in without and "Easy-read version" not in without
+
+
+# --- the real curriculum's easy-read versions keep the lesson's safety messages and help lines
+
+from config import BASE_DIR  # noqa: E402
+
+CURRICULUM = load_library(BASE_DIR)
+EASY_MODULES = [m.id for m in CURRICULUM.modules if "easy" in m.materials]
+HELP_NUMBERS = ("112", "117", "1366", "1388", "109", "1377", "02-735-8994")
+NOT_YOUR_FAULT = {"en": ("not your fault", "never the fault", "not their fault"), "ko": ("잘못이 아니에요", "잘못은 절대 아니에요")}
+
+
+def _lesson_text(module, locale: str) -> str:
+    lesson = module.lesson(locale)
+    return "\n".join(str(part) if isinstance(part, str) else part.model_dump_json()
+                     for step in lesson.steps for part in step.parts)
+
+
+@pytest.mark.parametrize("module_id", EASY_MODULES)
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_easy_read_names_every_help_line_the_lesson_names(module_id, locale):
+    module = CURRICULUM.get(module_id)
+    lesson, easy = _lesson_text(module, locale), str(module.material("easy", locale))
+    for number in HELP_NUMBERS:
+        if f"<strong>{number}</strong>" in lesson:
+            assert number in easy, f"{module_id} easy.{locale}.md leaves out {number}"
+
+
+@pytest.mark.parametrize("module_id", EASY_MODULES)
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_easy_read_is_much_shorter_than_the_lesson_and_keeps_not_your_fault(module_id, locale):
+    module = CURRICULUM.get(module_id)
+    lesson, easy = _lesson_text(module, locale), str(module.material("easy", locale))
+    assert len(easy) < 0.6 * len(lesson), f"{module_id} easy.{locale}.md is not much shorter than the lesson"
+    if module.sensitive:
+        assert any(words in easy for words in NOT_YOUR_FAULT[locale]), f"{module_id} easy.{locale}.md"
