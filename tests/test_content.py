@@ -32,6 +32,7 @@ BROKEN = {
     "material-in-one-language": ("lessons/m/plan.ko.md", "(file)"),
     "guide-in-one-language": ("guides/sample-notes.ko.md", "(file)"),
     "guide-languages-differ-in-layout": ("guides/sample-flowchart.ko.md", "front matter: layout"),
+    "easy-read-in-one-language": ("lessons/m/easy.en.md", "(file)"),
 }
 
 

@@ -29,8 +29,9 @@ class Lesson:
         return len(self.steps)
 
 
-# Optional classroom materials: lessons/<id>/<kind>.<locale>.md, in both languages or neither.
-MATERIALS = ("plan", "family")
+# Optional materials: lessons/<id>/<kind>.<locale>.md, in both languages or neither. "plan" and
+# "family" are for staff; "easy" is the easy-read (쉬운 글) version of the lesson, for students too.
+MATERIALS = ("plan", "family", "easy")
 
 
 @dataclass
@@ -146,7 +147,8 @@ def _load_module(directory: Path, quiz_path: Path, out: _Collector) -> Module | 
 
 
 def _load_materials(directory: Path, out: _Collector) -> dict[str, dict[str, Markup]]:
-    """A lesson plan or family letter a teacher hands out must exist in every language, or in none."""
+    """A lesson plan, family letter or easy-read version must exist in every language, or in none:
+    a class reads it together, whatever language each student has chosen."""
     materials = {}
     for kind in MATERIALS:
         paths = {locale: directory / f"{kind}.{locale}.md" for locale in LOCALES}

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("learn", __name__, template_folder="templates")
 
-from app.learn import lessons, printables, quiz, retry, staff, staff_guides  # noqa: E402,F401
+from app.learn import easy, lessons, printables, quiz, retry, staff, staff_guides  # noqa: E402,F401

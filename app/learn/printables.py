@@ -35,7 +35,7 @@ def guide(module_id: str):
 def material(module_id: str, kind: str):
     """A lesson plan or a family letter (가정통신문), on paper in either language."""
     module, lang = module_or_404(module_id), print_language()
-    html = module.material(kind, lang)
+    html = module.material(kind, lang) if kind in MATERIAL_TITLES else None
     if html is None:
         abort(404)
     with force_locale(lang):

@@ -9,7 +9,8 @@ from app.models import Role
 from app.security import role_required
 
 staff_only = role_required(*Role.staff())
-MATERIAL_TITLES = {"plan": _l("Lesson plan"), "family": _l("Family letter")}  # keys: loader.MATERIALS
+# The staff-only kinds of loader.MATERIALS; the easy-read version has its own page for students (easy.py).
+MATERIAL_TITLES = {"plan": _l("Lesson plan"), "family": _l("Family letter")}
 
 
 @bp.route("/<module_id>/preview")

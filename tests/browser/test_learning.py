@@ -99,3 +99,16 @@ def test_sensitive_lesson_content_note_on_a_phone(page, student):
     assert page.get_by_role("note").is_visible()
     assert page.get_by_role("link", name="Not now — step away").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_easy_read_version_from_the_module_page_on_a_phone_in_korean(page, student):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.context.set_extra_http_headers({"Accept-Language": "ko"})
+    log_in(page, student)
+    go(page, "/learn/sample-help")
+    submit_and_audit(page, lambda: page.get_by_role("link", name="쉬운 글로 보기").click())
+    assert page.get_by_role("heading", name="누구 잘못이에요?").is_visible()
+    assert page.get_by_role("note").is_visible()  # the lesson's content note
+    assert page.get_by_role("complementary", name="도움받을 수 있는 곳").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path="/tmp/easy-a/easy-phone.png", full_page=True)
