@@ -23,6 +23,14 @@ def test_there_are_eight_modules_in_order():
     assert [m.order for m in LIBRARY.modules] == list(range(1, 9))
 
 
+def test_every_module_has_its_classroom_materials_in_both_languages():
+    """A school adopting Dari gets, per module, a lesson plan, a family letter and an easy-read version."""
+    for module in LIBRARY.modules:
+        assert set(module.materials) == {"plan", "family", "easy"}, module.id
+        for kind in module.materials:
+            assert module.material(kind, "en") and module.material(kind, "ko"), (module.id, kind)
+
+
 @pytest.mark.parametrize("module_id", MODULES)
 @pytest.mark.parametrize("locale", ["en", "ko"])
 def test_module_meets_the_curriculum_standard(module_id, locale):

@@ -68,7 +68,7 @@ from config import BASE_DIR  # noqa: E402
 CURRICULUM = load_library(BASE_DIR)
 EASY_MODULES = [m.id for m in CURRICULUM.modules if "easy" in m.materials]
 HELP_NUMBERS = ("112", "117", "1366", "1388", "109", "1377", "02-735-8994")
-NOT_YOUR_FAULT = {"en": ("not your fault", "never the fault", "not their fault"), "ko": ("잘못이 아니에요", "잘못은 절대 아니에요")}
+NOT_YOUR_FAULT = {"en": ("not your fault", "never the fault", "not their fault", "never the victim"), "ko": ("잘못이 아니에요", "잘못은 절대 아니에요")}
 
 
 def _lesson_text(module, locale: str) -> str:
