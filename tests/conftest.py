@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pyotp
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -103,13 +104,34 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+class _SharedTemplateCache(BytecodeCache):
+    """Compiled templates shared by every app the suite builds. Each app has a Jinja environment of
+    its own, and compiling every template again for each test took a quarter of the suite's time.
+    Jinja checks each template's source checksum, so an edited template is compiled afresh."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _SharedTemplateCache()
+
+
 def make_app(**overrides):
     class Config(TestConfig):
         pass
 
     for key, value in overrides.items():
         setattr(Config, key, value)
-    return create_app(Config)
+    app = create_app(Config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
 
 
 @pytest.fixture

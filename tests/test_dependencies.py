@@ -37,24 +37,26 @@ def imported_modules() -> set[str]:
     return modules
 
 
-def names_of(distribution: str) -> set[str]:
-    """What a distribution is called in code and on the command line: its import names (from the
-    installed metadata), its console scripts, and the distribution name itself."""
-    wanted = normalize(distribution)
-    names = {distribution, wanted, wanted.replace("-", "_")}
-    names.update(module for module, dists in packages_distributions().items()
-                 if wanted in {normalize(d) for d in dists})
-    names.update(script.name for script in entry_points(group="console_scripts")
-                 if script.dist is not None and normalize(script.dist.name) == wanted)
+def installed_names() -> dict[str, set[str]]:
+    """For each installed distribution, what it is called in code and on the command line: its
+    import names (from the installed metadata) and its console scripts."""
+    names: dict[str, set[str]] = {}
+    for module, dists in packages_distributions().items():
+        for dist in dists:
+            names.setdefault(normalize(dist), set()).add(module)
+    for script in entry_points(group="console_scripts"):
+        if script.dist is not None:
+            names.setdefault(normalize(script.dist.name), set()).add(script.name)
     return names
 
 
 def test_every_direct_requirement_is_used():
-    imports = imported_modules()
+    imports, installed = imported_modules(), installed_names()
     commands = "\n".join((ROOT / f).read_text() for f in COMMAND_FILES)
     unused = []
     for requirement in direct_requirements(ROOT / "requirements.in"):
-        names = names_of(requirement)
+        wanted = normalize(requirement)
+        names = {requirement, wanted, wanted.replace("-", "_"), *installed.get(wanted, ())}
         named = any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", commands) for name in names)
         if not (names & imports or named):
             unused.append(requirement)
