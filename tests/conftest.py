@@ -5,6 +5,7 @@ two-step code)."""
 import os
 import re
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pyotp
@@ -13,6 +14,7 @@ from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import app.content as content
 from app import create_app
 from app.extensions import db
 from app.models import Classroom, Enrollment, Role, School, User
@@ -121,6 +123,24 @@ class _SharedTemplateCache(BytecodeCache):
 
 
 TEMPLATE_CACHE = _SharedTemplateCache()
+
+_load_library = content.load_library
+_libraries: dict[tuple, object] = {}
+
+
+def _load_library_once(root):
+    """The app loads lessons and quizzes at start-up, and the suite starts an app per test: load each
+    content tree once, and again only when one of its files changed. Invalid content still raises
+    every time; tests/test_content.py calls the loader itself."""
+    root = Path(root)
+    files = [p for folder in ("lessons", "quizzes") for p in sorted((root / folder).rglob("*")) if p.is_file()]
+    key = (str(root.resolve()), tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    if key not in _libraries:
+        _libraries[key] = _load_library(root)
+    return _libraries[key]
+
+
+content.load_library = _load_library_once
 
 
 def make_app(**overrides):
