@@ -1,6 +1,6 @@
 """Shared by tests/test_counsel.py and tests/test_counsel_case.py: reports made the way the form
 stores them, a reporter answering, a school whose counselors receive different reports, and a
-query counter."""
+query counter. (The school and the people in it come from conftest.py.)"""
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
@@ -13,8 +13,8 @@ from app import reports_crypto
 from app.extensions import db
 from app.models import AuditEvent, CaseMessage, Report, Role, RoutingRule
 from app.models.base import utcnow
+from conftest import REPORT_WHAT
 
-WHAT = "Someone posted an edited picture of Jiwoo in the channel PurpleOwl"
 CASE_POSTS = {"acknowledge": {}, "assign": {"assign-assignee": ""}, "status": {"status-status": "in_progress"},
               "notes": {"note-body": "a note"}, "messages": {"message-body": "a message"}}
 
@@ -23,7 +23,7 @@ def text(response):
     return response.get_data(as_text=True)
 
 
-def make_report(app, school, category="bullying", *, ago=0, what=WHAT, **fields):
+def make_report(app, school, category="bullying", *, ago=0, what=REPORT_WHAT, **fields):
     """A report as the form stores it, `ago` minutes old."""
     with app.app_context():
         moment = utcnow() - timedelta(minutes=ago)
@@ -65,12 +65,6 @@ def audit_actions(app, report) -> list[str]:
                                        .order_by(AuditEvent.id)))
 
 
-def all_database_text(app) -> str:
-    with app.app_context():
-        return "\n".join(str(value) for table in db.metadata.sorted_tables
-                         for row in db.session.execute(table.select()) for value in row)
-
-
 def case_urls(report_id):
     base = f"/counsel/reports/{report_id}"
     return [("GET", base), ("GET", f"{base}/print")] + [("POST", f"{base}/{name}") for name in CASE_POSTS]
@@ -99,12 +93,7 @@ def count_queries(app):
 
 
 @pytest.fixture
-def school(factory):
-    return factory.school("ALPHA", name="Alpha Middle School")
-
-
-@pytest.fixture
-def world(app, factory, school):
+def counsel_world(app, factory, school):
     """Kim receives AI-image reports by rule; bullying has no rule (every counselor); Lee is assigned
     one AI-image report; Park only gets the defaults."""
     kim, lee, park = (factory.user(school, Role.COUNSELOR, display_name=n) for n in ("Ms Kim", "Mr Lee", "Mx Park"))

@@ -1,9 +1,7 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1, collecting what it receives.
 
-Use it from any test file (tests/ is on sys.path through the rootdir conftest):
-
-    from smtp_server import smtp_server  # noqa: F401  (the fixture)
-    from smtp_server import free_port
+conftest.py loads this module as a plugin, so the `smtp_server` fixture is there in every test
+file without an import (`free_port` still needs `from smtp_server import free_port`):
 
     def test_mail(app_factory, smtp_server):
         app = app_factory(MAIL_PORT=smtp_server.port)

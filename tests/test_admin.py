@@ -2,24 +2,12 @@
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Invite, Role, User
 from app.models.base import utcnow
 from conftest import PASSWORD
-
-
-@pytest.fixture
-def school(factory):
-    return factory.school("ALPHA")
-
-
-@pytest.fixture
-def admin(factory, school, as_user):
-    user = factory.user(school, Role.SCHOOL_ADMIN)
-    return as_user(user), user
 
 
 def invite_link(client, email="new.teacher@alpha.example", role="teacher"):
@@ -29,8 +17,8 @@ def invite_link(client, email="new.teacher@alpha.example", role="teacher"):
     return match.group(1)
 
 
-def test_invite_creates_a_staff_account_once(app, admin, school):
-    client, _ = admin
+def test_invite_creates_a_staff_account_once(app, admin_client, school):
+    client = admin_client
     link = invite_link(client, email="New.Teacher@Alpha.example")
     newcomer = app.test_client()
     page = newcomer.get(link).get_data(as_text=True)
@@ -45,8 +33,8 @@ def test_invite_creates_a_staff_account_once(app, admin, school):
     assert newcomer.post("/login/staff", data={"email": "new.teacher@alpha.example", "password": "a-long-password"}).status_code == 302
 
 
-def test_invite_form_keeps_what_was_typed_on_error(app, admin):
-    client, _ = admin
+def test_invite_form_keeps_what_was_typed_on_error(app, admin_client):
+    client = admin_client
     link = invite_link(client)
     response = app.test_client().post(link, data={"display_name": "Ms Han", "password": "short", "confirm": "short"})
     page = response.get_data(as_text=True)
@@ -54,8 +42,8 @@ def test_invite_form_keeps_what_was_typed_on_error(app, admin):
     assert 'value="Ms Han"' in page
 
 
-def test_expired_invite_says_so(app, admin):
-    client, _ = admin
+def test_expired_invite_says_so(app, admin_client):
+    client = admin_client
     link = invite_link(client)
     with app.app_context():
         invite = db.session.scalar(select(Invite))
@@ -65,8 +53,8 @@ def test_expired_invite_says_so(app, admin):
     assert response.status_code == 410 and "The link has expired" in response.get_data(as_text=True)
 
 
-def test_revoked_and_unknown_invites(app, admin):
-    client, _ = admin
+def test_revoked_and_unknown_invites(app, admin_client):
+    client = admin_client
     link = invite_link(client)
     with app.app_context():
         invite_id = db.session.scalar(select(Invite.id))
@@ -75,8 +63,8 @@ def test_revoked_and_unknown_invites(app, admin):
     assert app.test_client().get("/invite/not-a-real-token").status_code == 404
 
 
-def test_invite_problems_are_named(admin, factory, school):
-    client, _ = admin
+def test_invite_problems_are_named(admin_client, factory, school):
+    client = admin_client
     existing = factory.user(school, Role.TEACHER)
     cases = [
         ({"email": existing.email, "role": "teacher"}, "Someone already has an account with this email."),
@@ -89,8 +77,8 @@ def test_invite_problems_are_named(admin, factory, school):
         assert response.status_code == 422 and message in response.get_data(as_text=True), data
 
 
-def test_turning_an_account_off_and_on(app, admin, factory, school, as_user):
-    client, _ = admin
+def test_turning_an_account_off_and_on(app, admin_client, factory, school, as_user):
+    client = admin_client
     teacher = factory.user(school, Role.TEACHER)
     teacher_client = as_user(teacher)
     client.post(f"/admin/users/{teacher.id}/deactivate")
@@ -101,16 +89,16 @@ def test_turning_an_account_off_and_on(app, admin, factory, school, as_user):
     assert app.test_client().post("/login/staff", data={"email": teacher.email, "password": PASSWORD}).status_code == 302
 
 
-def test_admin_cannot_turn_off_themselves(app, admin):
-    client, me = admin
-    response = client.post(f"/admin/users/{me.id}/deactivate", follow_redirects=True)
+def test_admin_cannot_turn_off_themselves(app, admin_client, admin):
+    client = admin_client
+    response = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True)
     assert "You cannot turn off your own account" in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(User, me.id).active
+        assert db.session.get(User, admin.id).active
 
 
-def test_password_reset_gives_a_temporary_password_that_must_be_changed(app, admin, factory, school):
-    client, _ = admin
+def test_password_reset_gives_a_temporary_password_that_must_be_changed(app, admin_client, factory, school):
+    client = admin_client
     student = factory.user(school, Role.STUDENT)
     page = client.post(f"/admin/users/{student.id}/reset-password").get_data(as_text=True)
     temporary = re.search(r'id="temporary-password">([^<]+)<', page).group(1)
@@ -124,8 +112,8 @@ def test_password_reset_gives_a_temporary_password_that_must_be_changed(app, adm
     assert student_client.get("/").status_code == 200
 
 
-def test_password_reset_unlocks_a_locked_account(app, admin, factory, school):
-    client, _ = admin
+def test_password_reset_unlocks_a_locked_account(app, admin_client, factory, school):
+    client = admin_client
     teacher = factory.user(school, Role.TEACHER)
     with app.app_context():
         db.session.get(User, teacher.id).locked_until = utcnow() + timedelta(minutes=10)
@@ -135,8 +123,8 @@ def test_password_reset_unlocks_a_locked_account(app, admin, factory, school):
         assert not db.session.get(User, teacher.id).is_locked()
 
 
-def test_reset_two_step_login_makes_the_counselor_enrol_again(app, admin, factory, school, as_user):
-    client, _ = admin
+def test_reset_two_step_login_makes_the_counselor_enrol_again(app, admin_client, factory, school, as_user):
+    client = admin_client
     counselor = factory.user(school, Role.COUNSELOR)
     counselor_client = as_user(counselor)
     client.post(f"/admin/users/{counselor.id}/reset-two-factor")
@@ -145,8 +133,8 @@ def test_reset_two_step_login_makes_the_counselor_enrol_again(app, admin, factor
     assert response.headers["Location"] == "/login/enrol"
 
 
-def test_people_page_lists_only_this_school(admin, factory, school):
-    client, _ = admin
+def test_people_page_lists_only_this_school(admin_client, factory, school):
+    client = admin_client
     factory.user(school, Role.STUDENT, display_name="Alpha Kid")
     other = factory.school("BETA")
     factory.user(other, Role.STUDENT, display_name="Beta Kid")
@@ -156,10 +144,10 @@ def test_people_page_lists_only_this_school(admin, factory, school):
     assert "Beta Kid" not in page and "Beta Teacher" not in page
 
 
-def test_people_page_runs_the_same_number_of_queries_for_few_and_many_students(app, admin, factory, school):
+def test_people_page_runs_the_same_number_of_queries_for_few_and_many_students(app, admin_client, factory, school):
     from sqlalchemy import event
 
-    client, _ = admin
+    client = admin_client
 
     def count_queries():
         statements = []

@@ -10,11 +10,6 @@ from app.models.base import utcnow
 from conftest import PASSWORD, login, totp_code
 
 
-@pytest.fixture
-def school(factory):
-    return factory.school("ALPHA")
-
-
 def test_student_logs_in_with_school_code_and_username(client, factory, school):
     student = factory.user(school, Role.STUDENT, display_name="Minji")
     response = client.post(

@@ -13,25 +13,11 @@ from app.counsel.actions import actions_context
 from app.extensions import db
 from app.models import AuditEvent, CaseAction, Report, Role, RoutingRule, User
 from app.models.base import utcnow
+from conftest import all_database_text
 
 SEOUL = ZoneInfo("Asia/Seoul")
 DETAIL = "Account moonlit_fox42 posted it in channel PurpleOwl"
 REASON = "Mandatory reporting duty under child protection law"
-
-
-@pytest.fixture
-def school(factory):
-    return factory.school("ALPHA")
-
-
-@pytest.fixture
-def counselor(factory, school):
-    return factory.user(school, Role.COUNSELOR, display_name="Ms Yoon")
-
-
-@pytest.fixture
-def client(as_user, counselor):
-    return as_user(counselor)
 
 
 def make_report(app, school, **fields) -> int:
@@ -77,24 +63,15 @@ def render_partial(app, report_id) -> str:
         return render_template("counsel/_actions.html", **actions_context(report))
 
 
-def all_database_text(app) -> str:
-    chunks = []
-    with app.app_context():
-        for table in db.metadata.sorted_tables:
-            for row in db.session.execute(table.select()):
-                chunks.extend(str(value) for value in row)
-    return "\n".join(chunks)
-
-
 # --- recording ---------------------------------------------------------------------------------
 
 KINDS = ["evidence_recorded", "police_report", "support_center", "removal_request", "parents_contacted"]
 
 
-def test_each_kind_is_recorded_with_its_date_and_counselor(app, client, counselor, report_id):
+def test_each_kind_is_recorded_with_its_date_and_counselor(app, counselor_client, counselor, report_id):
     day = today() - timedelta(days=3)
     for kind in KINDS:
-        response = add(client, report_id, kind, done_on=day.isoformat(), platform="Instagram")
+        response = add(counselor_client, report_id, kind, done_on=day.isoformat(), platform="Instagram")
         assert response.status_code == 302
         assert response.headers["Location"].endswith(f"/counsel/reports/{report_id}#actions")
     saved = actions(app, report_id)
@@ -110,23 +87,23 @@ def test_each_kind_is_recorded_with_its_date_and_counselor(app, client, counselo
     assert "Not yet" not in page and page.count("Done") >= 5
 
 
-def test_new_action_page_defaults_to_today_and_says_never_images(app, client, report_id):
-    page = client.get(f"/counsel/reports/{report_id}/actions/new?kind=evidence_recorded").get_data(as_text=True)
+def test_new_action_page_defaults_to_today_and_says_never_images(app, counselor_client, report_id):
+    page = counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=evidence_recorded").get_data(as_text=True)
     assert f'value="{today().isoformat()}"' in page and f'max="{today().isoformat()}"' in page
     assert "Never images" in page and 'type="file"' not in page
     assert "Platform" not in page and "against the reporter" not in page
-    removal = client.get(f"/counsel/reports/{report_id}/actions/new?kind=removal_request").get_data(as_text=True)
+    removal = counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=removal_request").get_data(as_text=True)
     assert 'name="platform"' in removal
 
 
-def test_today_is_saved_as_a_moment_not_in_the_future(app, client, report_id):
-    add(client, report_id, "support_center")
+def test_today_is_saved_as_a_moment_not_in_the_future(app, counselor_client, report_id):
+    add(counselor_client, report_id, "support_center")
     (action,) = actions(app, report_id)
     assert action.done_on <= utcnow() and action.done_on.astimezone(SEOUL).date() == today()
 
 
-def test_taking_action_acknowledges_and_moves_the_case_on(app, client, counselor, report_id):
-    add(client, report_id, "evidence_recorded", detail=DETAIL)
+def test_taking_action_acknowledges_and_moves_the_case_on(app, counselor_client, counselor, report_id):
+    add(counselor_client, report_id, "evidence_recorded", detail=DETAIL)
     with app.app_context():
         report = db.session.get(Report, report_id)
         assert report.status == "in_progress" and report.acknowledged_by_id == counselor.id
@@ -138,10 +115,10 @@ def test_taking_action_acknowledges_and_moves_the_case_on(app, client, counselor
     assert "moonlit" not in line.detail
 
 
-def test_an_acknowledged_case_moves_on_without_a_second_acknowledgement(app, school, client):
+def test_an_acknowledged_case_moves_on_without_a_second_acknowledgement(app, school, counselor_client):
     earlier = utcnow() - timedelta(days=1)
     report_id = make_report(app, school, status="acknowledged", acknowledged_at=earlier)
-    add(client, report_id, "support_center")
+    add(counselor_client, report_id, "support_center")
     with app.app_context():
         report = db.session.get(Report, report_id)
         assert report.status == "in_progress" and report.acknowledged_at == earlier
@@ -150,39 +127,39 @@ def test_an_acknowledged_case_moves_on_without_a_second_acknowledgement(app, sch
 
 
 @pytest.mark.parametrize("status", ["referred", "closed"])
-def test_later_statuses_are_left_alone(app, school, client, status):
+def test_later_statuses_are_left_alone(app, school, counselor_client, status):
     report_id = make_report(app, school, status=status, acknowledged_at=utcnow() - timedelta(days=1))
-    assert add(client, report_id, "police_report").status_code == 302
+    assert add(counselor_client, report_id, "police_report").status_code == 302
     with app.app_context():
         assert db.session.get(Report, report_id).status == status
 
 
 # --- removal requests --------------------------------------------------------------------------
 
-def test_removal_request_status_updates(app, client, counselor, report_id):
-    add(client, report_id, "removal_request", platform="  Telegram  ")
+def test_removal_request_status_updates(app, counselor_client, counselor, report_id):
+    add(counselor_client, report_id, "removal_request", platform="  Telegram  ")
     (action,) = actions(app, report_id)
     assert action.platform == "Telegram"
     url = f"/counsel/reports/{report_id}/actions/{action.id}"
-    response = client.post(url, data={f"action-{action.id}-status": "removed"})
+    response = counselor_client.post(url, data={f"action-{action.id}-status": "removed"})
     assert response.status_code == 302 and response.headers["Location"].endswith("#actions")
     (action,) = actions(app, report_id)
     assert action.status == "removed" and action.updated_at >= action.created_at
     (line,) = audit_lines(app, "action_updated")
     assert line.detail == "removal_request: requested → removed (platform Telegram)"
-    client.post(url, data={f"action-{action.id}-status": "removed"})  # unchanged: nothing recorded
+    counselor_client.post(url, data={f"action-{action.id}-status": "removed"})  # unchanged: nothing recorded
     assert len(audit_lines(app, "action_updated")) == 1
-    client.post(url, data={f"action-{action.id}-status": "refused"})
+    counselor_client.post(url, data={f"action-{action.id}-status": "refused"})
     assert actions(app, report_id)[0].status == "refused"
     page = render_partial(app, report_id)
     assert "Refused" in page and f'action="{url}"' in page and "Status of the request to Telegram" in page
 
 
-def test_platform_is_required_for_removal_and_kept_short(app, client, report_id):
-    response = add(client, report_id, "removal_request", platform="  ", detail="asked via the report form")
+def test_platform_is_required_for_removal_and_kept_short(app, counselor_client, report_id):
+    response = add(counselor_client, report_id, "removal_request", platform="  ", detail="asked via the report form")
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "Name the platform" in page and "asked via the report form" in page
-    response = add(client, report_id, "removal_request", platform="x" * 81)
+    response = add(counselor_client, report_id, "removal_request", platform="x" * 81)
     assert response.status_code == 422 and "under 80 characters" in response.get_data(as_text=True)
     assert actions(app, report_id) == []
 
@@ -190,16 +167,16 @@ def test_platform_is_required_for_removal_and_kept_short(app, client, report_id)
 # --- the reporter's wishes ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind,consent", [("police_report", "consent_police"), ("parents_contacted", "consent_parents")])
-def test_going_against_wishes_warns_and_needs_a_reason(app, school, client, kind, consent):
+def test_going_against_wishes_warns_and_needs_a_reason(app, school, counselor_client, kind, consent):
     report_id = make_report(app, school, **{consent: "no"})
-    page = client.get(f"/counsel/reports/{report_id}/actions/new?kind={kind}").get_data(as_text=True)
+    page = counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind={kind}").get_data(as_text=True)
     assert "This goes against the reporter's wishes" in page and "answered “No”" in page
     assert page.index("wish-warning") < page.index('class="action-form"') and 'name="reason"' in page
-    response = add(client, report_id, kind, detail="called the station", reason="  ")
+    response = add(counselor_client, report_id, kind, detail="called the station", reason="  ")
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "Write why this is needed" in page and "called the station" in page
     assert actions(app, report_id) == []
-    assert add(client, report_id, kind, reason=REASON).status_code == 302
+    assert add(counselor_client, report_id, kind, reason=REASON).status_code == 302
     (action,) = actions(app, report_id)
     with app.app_context():
         assert action.against_wishes is True and reports_crypto.decrypt(action.reason_enc) == REASON
@@ -209,27 +186,27 @@ def test_going_against_wishes_warns_and_needs_a_reason(app, school, client, kind
     assert "Done against the reporter's wishes." in rendered and REASON in rendered
 
 
-def test_no_warning_or_reason_when_the_reporter_agreed_or_was_unsure(app, school, client):
+def test_no_warning_or_reason_when_the_reporter_agreed_or_was_unsure(app, school, counselor_client):
     report_id = make_report(app, school, consent_police="not_sure", consent_parents="yes")
-    page = client.get(f"/counsel/reports/{report_id}/actions/new?kind=police_report").get_data(as_text=True)
+    page = counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=police_report").get_data(as_text=True)
     assert "wish-warning" not in page and 'name="reason"' not in page and "The reporter's answer: Not sure" in page
-    assert add(client, report_id, "police_report", reason="sneaked in").status_code == 302
+    assert add(counselor_client, report_id, "police_report", reason="sneaked in").status_code == 302
     (action,) = actions(app, report_id)
     assert action.against_wishes is False and action.reason_enc is None
 
 
-def test_reason_is_kept_short(app, school, client):
+def test_reason_is_kept_short(app, school, counselor_client):
     report_id = make_report(app, school, consent_parents="no")
-    response = add(client, report_id, "parents_contacted", reason="r" * 1001)
+    response = add(counselor_client, report_id, "parents_contacted", reason="r" * 1001)
     assert response.status_code == 422 and "r" * 1001 in response.get_data(as_text=True)
 
 
 # --- text at rest and bad input ----------------------------------------------------------------
 
-def test_detail_and_reason_are_encrypted_at_rest(app, school, client):
+def test_detail_and_reason_are_encrypted_at_rest(app, school, counselor_client):
     report_id = make_report(app, school, consent_police="no")
-    add(client, report_id, "evidence_recorded", detail=DETAIL)
-    add(client, report_id, "police_report", detail="Officer Kang, case 2026-1234", reason=REASON)
+    add(counselor_client, report_id, "evidence_recorded", detail=DETAIL)
+    add(counselor_client, report_id, "police_report", detail="Officer Kang, case 2026-1234", reason=REASON)
     dump = all_database_text(app)
     for words in ("moonlit_fox42", "PurpleOwl", "Officer Kang", "Mandatory reporting"):
         assert words not in dump
@@ -241,38 +218,38 @@ def test_detail_and_reason_are_encrypted_at_rest(app, school, client):
     ("future", "cannot be in the future"), ("", "Enter the date it was done."),
     ("03/02/2026", "year-month-day"), ("1999-12-31", "from the year 2000 on"),
 ])
-def test_bad_dates_are_refused_and_text_kept(app, client, report_id, value, problem):
+def test_bad_dates_are_refused_and_text_kept(app, counselor_client, report_id, value, problem):
     if value == "future":
         value = (today() + timedelta(days=1)).isoformat()
-    response = add(client, report_id, "evidence_recorded", done_on=value, detail=DETAIL)
+    response = add(counselor_client, report_id, "evidence_recorded", done_on=value, detail=DETAIL)
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and problem in page and DETAIL in page
     assert actions(app, report_id) == []
 
 
-def test_oversized_detail_is_refused_and_kept(app, client, report_id):
-    response = add(client, report_id, "evidence_recorded", detail="d" * 2001)
+def test_oversized_detail_is_refused_and_kept(app, counselor_client, report_id):
+    response = add(counselor_client, report_id, "evidence_recorded", detail="d" * 2001)
     assert response.status_code == 422 and "under 2000 characters" in response.get_data(as_text=True)
     assert "d" * 2001 in response.get_data(as_text=True)
-    assert add(client, report_id, "evidence_recorded", detail="d" * 2000).status_code == 302
+    assert add(counselor_client, report_id, "evidence_recorded", detail="d" * 2000).status_code == 302
 
 
-def test_tampered_kinds_statuses_and_ids(app, school, client, report_id):
-    assert add(client, report_id, "delete_everything").status_code == 400
-    assert client.post(f"/counsel/reports/{report_id}/actions", data={}).status_code == 400
-    assert client.get(f"/counsel/reports/{report_id}/actions/new?kind=nope").status_code == 400
-    assert client.get(f"/counsel/reports/{report_id}/actions/new").status_code == 400
-    add(client, report_id, "removal_request", platform="X")
-    add(client, report_id, "evidence_recorded")
+def test_tampered_kinds_statuses_and_ids(app, school, counselor_client, report_id):
+    assert add(counselor_client, report_id, "delete_everything").status_code == 400
+    assert counselor_client.post(f"/counsel/reports/{report_id}/actions", data={}).status_code == 400
+    assert counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=nope").status_code == 400
+    assert counselor_client.get(f"/counsel/reports/{report_id}/actions/new").status_code == 400
+    add(counselor_client, report_id, "removal_request", platform="X")
+    add(counselor_client, report_id, "evidence_recorded")
     removal, evidence = actions(app, report_id)
     base = f"/counsel/reports/{report_id}/actions"
-    assert client.post(f"{base}/{removal.id}", data={f"action-{removal.id}-status": "deleted"}).status_code == 400
-    assert client.post(f"{base}/{removal.id}", data={"status": "removed"}).status_code == 400
-    assert client.post(f"{base}/{evidence.id}", data={f"action-{evidence.id}-status": "removed"}).status_code == 400
-    assert client.post(f"{base}/999999", data={"action-999999-status": "removed"}).status_code == 404
+    assert counselor_client.post(f"{base}/{removal.id}", data={f"action-{removal.id}-status": "deleted"}).status_code == 400
+    assert counselor_client.post(f"{base}/{removal.id}", data={"status": "removed"}).status_code == 400
+    assert counselor_client.post(f"{base}/{evidence.id}", data={f"action-{evidence.id}-status": "removed"}).status_code == 400
+    assert counselor_client.post(f"{base}/999999", data={"action-999999-status": "removed"}).status_code == 404
     other_id = make_report(app, school)
     status = {f"action-{removal.id}-status": "removed"}
-    assert client.post(f"/counsel/reports/{other_id}/actions/{removal.id}", data=status).status_code == 404
+    assert counselor_client.post(f"/counsel/reports/{other_id}/actions/{removal.id}", data=status).status_code == 404
     assert actions(app, report_id)[0].status == "requested"
 
 
@@ -308,18 +285,18 @@ def test_teachers_students_and_strangers_are_kept_out(app, factory, school, as_u
     assert actions(app, report_id) == []
 
 
-def test_purged_report_is_gone(app, school, client):
+def test_purged_report_is_gone(app, school, counselor_client):
     report_id = make_report(app, school, purged_at=utcnow(), what_enc=None)
-    assert add(client, report_id, "police_report").status_code == 404
+    assert add(counselor_client, report_id, "police_report").status_code == 404
 
 
 # --- audit and the partial ---------------------------------------------------------------------
 
-def test_audit_trail_names_kind_and_platform_never_detail(app, school, client, counselor):
+def test_audit_trail_names_kind_and_platform_never_detail(app, school, counselor_client, counselor):
     report_id = make_report(app, school, consent_parents="no")
-    client.get(f"/counsel/reports/{report_id}/actions/new?kind=parents_contacted")
-    add(client, report_id, "parents_contacted", detail="Spoke to mother about PurpleOwl", reason=REASON)
-    add(client, report_id, "removal_request", platform="Instagram", detail="form ticket 5521")
+    counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=parents_contacted")
+    add(counselor_client, report_id, "parents_contacted", detail="Spoke to mother about PurpleOwl", reason=REASON)
+    add(counselor_client, report_id, "removal_request", platform="Instagram", detail="form ticket 5521")
     viewed, acknowledged, added, removal = audit_lines(app)
     assert acknowledged.action == "acknowledge"
     assert (viewed.action, viewed.detail) == ("action_form_viewed", "parents_contacted")
@@ -367,14 +344,14 @@ def test_partial_warns_in_words_when_wishes_say_no(app, school):
     assert page.count("Against the reporter's wishes:") == 1 and "The reporter's answer: Not sure" in page
 
 
-def test_platform_and_detail_are_escaped(app, client, report_id):
-    add(client, report_id, "removal_request", platform="<b>X</b>", detail="<script>alert(1)</script>")
+def test_platform_and_detail_are_escaped(app, counselor_client, report_id):
+    add(counselor_client, report_id, "removal_request", platform="<b>X</b>", detail="<script>alert(1)</script>")
     page = render_partial(app, report_id)
     assert "<script>" not in page and "&lt;script&gt;" in page and "<b>X</b>" not in page
 
 
-def test_checklist_shows_on_the_case_page(app, client, report_id):
-    response = add(client, report_id, "removal_request", platform="Instagram", detail=DETAIL)
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+def test_checklist_shows_on_the_case_page(app, counselor_client, report_id):
+    response = add(counselor_client, report_id, "removal_request", platform="Instagram", detail=DETAIL)
+    page = counselor_client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'id="actions"' in page and "Recorded: Removal requested from a platform." in page
     assert DETAIL in page and "Status of the request to Instagram" in page

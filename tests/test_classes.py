@@ -9,21 +9,6 @@ from app.extensions import db
 from app.models import Classroom, Enrollment, LessonProgress, ReflectionAnswer, Role, User
 
 
-@pytest.fixture
-def school(factory):
-    return factory.school("ALPHA", locale="en")
-
-
-@pytest.fixture
-def teacher(factory, school):
-    return factory.user(school, Role.TEACHER, display_name="Mr Lee")
-
-
-@pytest.fixture
-def tclient(as_user, teacher):
-    return as_user(teacher)
-
-
 def text(response):
     return response.get_data(as_text=True)
 
@@ -49,17 +34,17 @@ def students(app, class_id) -> list[User]:
 
 # --- classes -----------------------------------------------------------------------------------
 
-def test_teacher_creates_edits_and_archives_a_class(app, tclient):
-    class_id = make_class(tclient)
-    page = text(tclient.get(f"/classes/{class_id}"))
+def test_teacher_creates_edits_and_archives_a_class(app, teacher_client):
+    class_id = make_class(teacher_client)
+    page = text(teacher_client.get(f"/classes/{class_id}"))
     assert "2-3" in page and "Grade 8" in page and join_code(app, class_id) in page
-    assert "2-3" in text(tclient.get("/classes"))
-    tclient.post(f"/classes/{class_id}/edit", data={"name": "2-4", "grade": "", "school_year": "2026", "locale": "en"})
+    assert "2-3" in text(teacher_client.get("/classes"))
+    teacher_client.post(f"/classes/{class_id}/edit", data={"name": "2-4", "grade": "", "school_year": "2026", "locale": "en"})
     with app.app_context():
         c = db.session.get(Classroom, class_id)
         assert (c.name, c.grade, c.locale) == ("2-4", None, "en")
-    tclient.post(f"/classes/{class_id}/archive")
-    page = text(tclient.get("/classes"))
+    teacher_client.post(f"/classes/{class_id}/archive")
+    page = text(teacher_client.get("/classes"))
     assert "1 archived class" in page
     with app.app_context():
         assert db.session.get(Class := Classroom, class_id).archived and not db.session.get(Class, class_id).join_enabled
@@ -72,39 +57,39 @@ def test_teacher_creates_edits_and_archives_a_class(app, tclient):
     ({"name": "A", "grade": "eight", "school_year": "2026", "locale": "ko"}, "Not a valid integer value."),
     ({"name": "A", "school_year": "2026", "locale": "fr"}, "Not a valid choice."),
 ])
-def test_class_form_problems_are_named_and_input_kept(tclient, data, message):
-    response = tclient.post("/classes/new", data=data)
+def test_class_form_problems_are_named_and_input_kept(teacher_client, data, message):
+    response = teacher_client.post("/classes/new", data=data)
     assert response.status_code == 422 and message in text(response)
     if data["name"]:
         assert f'value="{data["name"]}"' in text(response)
 
 
-def test_join_code_can_be_renewed_turned_off_and_on(app, tclient):
-    class_id = make_class(tclient)
+def test_join_code_can_be_renewed_turned_off_and_on(app, teacher_client):
+    class_id = make_class(teacher_client)
     old = join_code(app, class_id)
-    tclient.post(f"/classes/{class_id}/join-code", data={"action": "new"})
+    teacher_client.post(f"/classes/{class_id}/join-code", data={"action": "new"})
     new = join_code(app, class_id)
     assert new != old and re.fullmatch(r"[A-HJ-NP-Z2-9]{6}", new)
-    tclient.post(f"/classes/{class_id}/join-code", data={"action": "off"})
-    assert "Joining with a code is turned off" in text(tclient.get(f"/classes/{class_id}"))
-    assert tclient.post(f"/classes/{class_id}/join-code", data={"action": "explode"}).status_code == 400
+    teacher_client.post(f"/classes/{class_id}/join-code", data={"action": "off"})
+    assert "Joining with a code is turned off" in text(teacher_client.get(f"/classes/{class_id}"))
+    assert teacher_client.post(f"/classes/{class_id}/join-code", data={"action": "explode"}).status_code == 400
 
 
-def test_co_teacher_can_manage_and_last_teacher_cannot_leave(app, tclient, factory, school, as_user):
-    class_id = make_class(tclient)
+def test_co_teacher_can_manage_and_last_teacher_cannot_leave(app, teacher_client, factory, school, as_user):
+    class_id = make_class(teacher_client)
     colleague = factory.user(school, Role.TEACHER, display_name="Ms Han")
     assert as_user(colleague).get(f"/classes/{class_id}").status_code == 404
-    tclient.post(f"/classes/{class_id}/co-teachers", data={"teacher_id": colleague.id})
+    teacher_client.post(f"/classes/{class_id}/co-teachers", data={"teacher_id": colleague.id})
     colleague_client = as_user(colleague)
     assert colleague_client.get(f"/classes/{class_id}/edit").status_code == 200
     other_school_teacher = factory.user(factory.school("BETA"), Role.TEACHER)
-    assert tclient.post(f"/classes/{class_id}/co-teachers", data={"teacher_id": other_school_teacher.id}).status_code == 400
+    assert teacher_client.post(f"/classes/{class_id}/co-teachers", data={"teacher_id": other_school_teacher.id}).status_code == 400
     colleague_client.post(f"/classes/{class_id}/co-teachers/{colleague.id}/remove")
-    response = tclient.post(f"/classes/{class_id}/co-teachers/{tclient_user_id(app, class_id)}/remove", follow_redirects=True)
+    response = teacher_client.post(f"/classes/{class_id}/co-teachers/{teacher_user_id(app, class_id)}/remove", follow_redirects=True)
     assert "A class needs at least one teacher" in text(response)
 
 
-def tclient_user_id(app, class_id):
+def teacher_user_id(app, class_id):
     with app.app_context():
         return db.session.scalar(select(User.id).join(Enrollment, Enrollment.user_id == User.id)
                                  .where(Enrollment.classroom_id == class_id, User.role == Role.TEACHER))
@@ -121,9 +106,9 @@ def cards_in(page: str) -> list[dict]:
     return cards
 
 
-def test_pasted_names_become_accounts_with_printable_cards(app, tclient, school):
-    class_id = make_class(tclient)
-    response = tclient.post(f"/classes/{class_id}/roster/add", data={"names": "김민지\n\n  이준호  \nSam Park\n"})
+def test_pasted_names_become_accounts_with_printable_cards(app, teacher_client, school):
+    class_id = make_class(teacher_client)
+    response = teacher_client.post(f"/classes/{class_id}/roster/add", data={"names": "김민지\n\n  이준호  \nSam Park\n"})
     page = text(response)
     assert response.status_code == 200 and "3 accounts created" in page
     cards = cards_in(page)
@@ -139,14 +124,14 @@ def test_pasted_names_become_accounts_with_printable_cards(app, tclient, school)
         assert db.session.scalar(select(func.count()).select_from(User).where(User.email.is_not(None), User.role == Role.STUDENT)) == 0
 
 
-def test_csv_upload_in_utf8_and_excel_korean(app, tclient):
-    class_id = make_class(tclient)
+def test_csv_upload_in_utf8_and_excel_korean(app, teacher_client):
+    class_id = make_class(teacher_client)
     utf8 = "\ufeff번호,이름\n1,김하은\n2,박지호\n".encode("utf-8")
-    response = tclient.post(f"/classes/{class_id}/roster/add",
+    response = teacher_client.post(f"/classes/{class_id}/roster/add",
                             data={"names": "", "csv_file": (io.BytesIO(utf8), "roster.csv")}, content_type="multipart/form-data")
     assert [c["name"] for c in cards_in(text(response))] == ["김하은", "박지호"]
     cp949 = "name\n최서연\n".encode("cp949")
-    response = tclient.post(f"/classes/{class_id}/roster/add",
+    response = teacher_client.post(f"/classes/{class_id}/roster/add",
                             data={"names": "", "csv_file": (io.BytesIO(cp949), "excel.csv")}, content_type="multipart/form-data")
     assert [c["name"] for c in cards_in(text(response))] == ["최서연"]
 
@@ -160,55 +145,55 @@ def test_csv_upload_in_utf8_and_excel_korean(app, tclient):
     ({"names": "", "csv_file": (io.BytesIO(b"\x00\xff\xfe\x81\x00"), "x.csv")}, "not a text CSV file"),
     ({"names": "", "csv_file": (io.BytesIO(b"name\n"), "x.xlsx")}, "Upload a .csv file."),
 ])
-def test_roster_problems_are_clear_and_nothing_is_half_created(app, tclient, data, message):
-    class_id = make_class(tclient)
-    response = tclient.post(f"/classes/{class_id}/roster/add", data=data, content_type="multipart/form-data")
+def test_roster_problems_are_clear_and_nothing_is_half_created(app, teacher_client, data, message):
+    class_id = make_class(teacher_client)
+    response = teacher_client.post(f"/classes/{class_id}/roster/add", data=data, content_type="multipart/form-data")
     assert response.status_code == 422 and message in text(response)
     assert students(app, class_id) == []
 
 
-def test_names_already_in_the_class_are_flagged(app, tclient):
-    class_id = make_class(tclient)
-    tclient.post(f"/classes/{class_id}/roster/add", data={"names": "Minji"})
-    response = tclient.post(f"/classes/{class_id}/roster/add", data={"names": "Junho\nMinji"})
+def test_names_already_in_the_class_are_flagged(app, teacher_client):
+    class_id = make_class(teacher_client)
+    teacher_client.post(f"/classes/{class_id}/roster/add", data={"names": "Minji"})
+    response = teacher_client.post(f"/classes/{class_id}/roster/add", data={"names": "Junho\nMinji"})
     assert response.status_code == 422 and "Minji" in text(response)
     assert [s.display_name for s in students(app, class_id)] == ["Minji"]
 
 
-def test_database_failure_creates_no_accounts(app, tclient, monkeypatch):
+def test_database_failure_creates_no_accounts(app, teacher_client, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    class_id = make_class(tclient)
+    class_id = make_class(teacher_client)
 
     def broken():
         raise OperationalError("COMMIT", {}, Exception("disk full"))
 
     monkeypatch.setattr(db.session, "commit", broken)
-    response = tclient.post(f"/classes/{class_id}/roster/add", data={"names": "A\nB\nC"})
+    response = teacher_client.post(f"/classes/{class_id}/roster/add", data={"names": "A\nB\nC"})
     monkeypatch.undo()
     assert response.status_code == 500 and "was not saved" in text(response)
     assert students(app, class_id) == []
 
 
-def test_reset_password_gives_a_new_card_and_remove_keeps_the_account(app, tclient):
-    class_id = make_class(tclient)
-    card = cards_in(text(tclient.post(f"/classes/{class_id}/roster/add", data={"names": "Minji"})))[0]
+def test_reset_password_gives_a_new_card_and_remove_keeps_the_account(app, teacher_client):
+    class_id = make_class(teacher_client)
+    card = cards_in(text(teacher_client.post(f"/classes/{class_id}/roster/add", data={"names": "Minji"})))[0]
     student_id = students(app, class_id)[0].id
-    new_card = cards_in(text(tclient.post(f"/classes/{class_id}/students/{student_id}/reset-password")))[0]
+    new_card = cards_in(text(teacher_client.post(f"/classes/{class_id}/students/{student_id}/reset-password")))[0]
     assert new_card["password"] != card["password"] and new_card["username"] == card["username"]
     login_data = {"school_code": "ALPHA", "username": card["username"]}
     assert app.test_client().post("/login", data={**login_data, "password": card["password"]}).status_code == 422
     assert app.test_client().post("/login", data={**login_data, "password": new_card["password"]}).status_code == 302
-    tclient.post(f"/classes/{class_id}/students/{student_id}/remove")
+    teacher_client.post(f"/classes/{class_id}/students/{student_id}/remove")
     assert students(app, class_id) == []
     with app.app_context():
         assert db.session.get(User, student_id) is not None
 
 
-def test_end_of_term_deletion_says_exactly_what_goes(app, tclient):
-    class_id = make_class(tclient)
-    other_class = make_class(tclient, name="Club")
-    tclient.post(f"/classes/{class_id}/roster/add", data={"names": "Minji\nJunho"})
+def test_end_of_term_deletion_says_exactly_what_goes(app, teacher_client):
+    class_id = make_class(teacher_client)
+    other_class = make_class(teacher_client, name="Club")
+    teacher_client.post(f"/classes/{class_id}/roster/add", data={"names": "Minji\nJunho"})
     junho = next(s for s in students(app, class_id) if s.display_name == "Junho")
     minji = next(s for s in students(app, class_id) if s.display_name == "Minji")
     with app.app_context():
@@ -216,12 +201,12 @@ def test_end_of_term_deletion_says_exactly_what_goes(app, tclient):
         db.session.add(LessonProgress(user_id=minji.id, module_id="sample-consent"))
         db.session.add(ReflectionAnswer(user_id=minji.id, module_id="sample-consent", block_id="my-line", text="x"))
         db.session.commit()
-    page = text(tclient.get(f"/classes/{class_id}/delete-roster"))
+    page = text(teacher_client.get(f"/classes/{class_id}/delete-roster"))
     assert "1 student account will be deleted for good" in page and "Minji" in page
     assert "only taken out of this one" in page and "Junho" in page
-    wrong = tclient.post(f"/classes/{class_id}/delete-roster", data={"confirm_name": "2-4"})
+    wrong = teacher_client.post(f"/classes/{class_id}/delete-roster", data={"confirm_name": "2-4"})
     assert wrong.status_code == 422 and "Nothing was deleted" in text(wrong)
-    tclient.post(f"/classes/{class_id}/delete-roster", data={"confirm_name": "2-3"})
+    teacher_client.post(f"/classes/{class_id}/delete-roster", data={"confirm_name": "2-3"})
     assert students(app, class_id) == []
     with app.app_context():
         assert db.session.get(User, minji.id) is None and db.session.get(User, junho.id) is not None
@@ -231,8 +216,8 @@ def test_end_of_term_deletion_says_exactly_what_goes(app, tclient):
 
 # --- joining -----------------------------------------------------------------------------------
 
-def test_logged_in_student_joins_with_a_code(app, tclient, factory, school, as_user):
-    class_id = make_class(tclient)
+def test_logged_in_student_joins_with_a_code(app, teacher_client, factory, school, as_user):
+    class_id = make_class(teacher_client)
     student = factory.user(school, Role.STUDENT)
     client = as_user(student)
     code = join_code(app, class_id)
@@ -242,8 +227,8 @@ def test_logged_in_student_joins_with_a_code(app, tclient, factory, school, as_u
     assert "You are already in 2-3." in text(client.post("/join", data={"code": code}, follow_redirects=True))
 
 
-def test_new_student_makes_an_account_while_joining(app, tclient):
-    class_id = make_class(tclient)
+def test_new_student_makes_an_account_while_joining(app, teacher_client):
+    class_id = make_class(teacher_client)
     code = join_code(app, class_id)
     visitor = app.test_client()
     page = text(visitor.post("/join", data={"code": code}))
@@ -267,34 +252,34 @@ def test_new_student_makes_an_account_while_joining(app, tclient):
     ("off", "Joining this class with a code is turned off"),
     ("archived", "Joining this class with a code is turned off"),
 ])
-def test_wrong_or_disabled_codes_say_so_plainly(app, tclient, setup, message):
-    class_id = make_class(tclient)
+def test_wrong_or_disabled_codes_say_so_plainly(app, teacher_client, setup, message):
+    class_id = make_class(teacher_client)
     code = join_code(app, class_id)
     if setup == "off":
-        tclient.post(f"/classes/{class_id}/join-code", data={"action": "off"})
+        teacher_client.post(f"/classes/{class_id}/join-code", data={"action": "off"})
     if setup == "archived":
-        tclient.post(f"/classes/{class_id}/archive")
+        teacher_client.post(f"/classes/{class_id}/archive")
     response = app.test_client().post("/join", data={"code": "ZZZZZZ" if setup == "wrong" else code})
     assert response.status_code == 422 and message in text(response)
 
 
-def test_a_student_of_another_school_cannot_join(app, tclient, factory, as_user):
-    class_id = make_class(tclient)
+def test_a_student_of_another_school_cannot_join(app, teacher_client, factory, as_user):
+    class_id = make_class(teacher_client)
     outsider = as_user(factory.user(factory.school("BETA"), Role.STUDENT))
     response = outsider.post("/join", data={"code": join_code(app, class_id)}, follow_redirects=True)
     assert "That code is for a class at another school" in text(response)
     assert students(app, class_id) == []
 
 
-def test_staff_are_told_join_codes_are_for_students(tclient):
-    response = tclient.get("/join")
+def test_staff_are_told_join_codes_are_for_students(teacher_client):
+    response = teacher_client.get("/join")
     assert response.status_code == 403 and "Join codes are for students" in text(response)
 
 
 # --- who may do what ---------------------------------------------------------------------------
 
-def test_admin_reads_classes_but_cannot_change_them(app, tclient, factory, school, as_user):
-    class_id = make_class(tclient)
+def test_admin_reads_classes_but_cannot_change_them(app, teacher_client, factory, school, as_user):
+    class_id = make_class(teacher_client)
     admin = as_user(factory.user(school, Role.SCHOOL_ADMIN))
     assert "2-3" in text(admin.get("/classes"))
     page = text(admin.get(f"/classes/{class_id}"))
@@ -304,9 +289,9 @@ def test_admin_reads_classes_but_cannot_change_them(app, tclient, factory, schoo
 
 
 @pytest.mark.parametrize("who", ["other-teacher", "other-school-teacher", "other-school-admin", "student", "counselor"])
-def test_outsiders_get_404_or_403(app, tclient, factory, school, as_user, who):
-    class_id = make_class(tclient)
-    tclient.post(f"/classes/{class_id}/roster/add", data={"names": "Minji"})
+def test_outsiders_get_404_or_403(app, teacher_client, factory, school, as_user, who):
+    class_id = make_class(teacher_client)
+    teacher_client.post(f"/classes/{class_id}/roster/add", data={"names": "Minji"})
     student_id = students(app, class_id)[0].id
     beta = factory.school("BETA")
     user = {

@@ -8,54 +8,62 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ReportView, Role
-from counsel_helpers import (  # noqa: F401  (school and world are fixtures)
-    audit_actions, call, case_urls, count_queries, get_report, make_report, refs_in, reporter_writes, school,
-    text, world,
+from counsel_helpers import (
+    audit_actions,
+    call,
+    case_urls,
+    count_queries,
+    get_report,
+    make_report,
+    refs_in,
+    reporter_writes,
+    text,
 )
+
 # --- who sees what -----------------------------------------------------------------------------
 
-def test_each_person_sees_exactly_the_reports_routed_to_them(world, as_user):
-    r = world.r
+def test_each_person_sees_exactly_the_reports_routed_to_them(counsel_world, as_user):
+    r = counsel_world.r
     everything = [r.ai, r.bullying, r.urgent, r.assigned]
     expected = {"admin": everything, "kim": everything, "lee": [r.bullying, r.urgent, r.assigned],
                 "park": [r.bullying, r.urgent]}
     for who, visible in expected.items():
-        client = as_user(getattr(world, who))
+        client = as_user(getattr(counsel_world, who))
         assert refs_in(text(client.get("/counsel/")), *everything) == visible, who
         for report in everything:
             assert client.get(f"/counsel/reports/{report.id}").status_code == (200 if report in visible else 404)
 
 
-def test_a_counselor_not_routed_gets_404_on_every_case_url(app, world, as_user):
-    client = as_user(world.park)
-    for method, url in case_urls(world.r.ai.id) + case_urls(999_999):
+def test_a_counselor_not_routed_gets_404_on_every_case_url(app, counsel_world, as_user):
+    client = as_user(counsel_world.park)
+    for method, url in case_urls(counsel_world.r.ai.id) + case_urls(999_999):
         assert call(client, method, url).status_code == 404, url
-    assert audit_actions(app, world.r.ai) == []
+    assert audit_actions(app, counsel_world.r.ai) == []
 
 
 @pytest.mark.parametrize("who,code", [("other-counselor", 404), ("other-admin", 404), ("teacher", 403),
                                       ("student", 403)])
-def test_other_schools_and_other_roles_never_reach_a_case(app, factory, world, as_user, who, code):
+def test_other_schools_and_other_roles_never_reach_a_case(app, factory, counsel_world, as_user, who, code):
     beta = factory.school("BETA")
     user = {"other-counselor": lambda: factory.user(beta, Role.COUNSELOR),
             "other-admin": lambda: factory.user(beta, Role.SCHOOL_ADMIN),
-            "teacher": lambda: factory.user(world.kim.school, Role.TEACHER),
-            "student": lambda: factory.user(world.kim.school, Role.STUDENT)}[who]()
+            "teacher": lambda: factory.user(counsel_world.kim.school, Role.TEACHER),
+            "student": lambda: factory.user(counsel_world.kim.school, Role.STUDENT)}[who]()
     client = as_user(user)
-    for method, url in case_urls(world.r.urgent.id):
+    for method, url in case_urls(counsel_world.r.urgent.id):
         assert call(client, method, url).status_code == code, url
     inbox = client.get("/counsel/")
     assert inbox.status_code == (200 if code == 404 else 403)
-    assert world.r.urgent.ref not in text(inbox)
+    assert counsel_world.r.urgent.ref not in text(inbox)
     assert ('href="/counsel/"' in text(client.get("/account/"))) == (code == 404)  # the nav item: staff only
-    assert get_report(app, world.r.urgent).acknowledged_at is None and audit_actions(app, world.r.urgent) == []
+    assert get_report(app, counsel_world.r.urgent).acknowledged_at is None and audit_actions(app, counsel_world.r.urgent) == []
 
 
 # --- the inbox ---------------------------------------------------------------------------------
 
-def test_urgent_unacknowledged_first_then_latest_activity(app, world, as_user):
-    r = world.r
-    client = as_user(world.admin)
+def test_urgent_unacknowledged_first_then_latest_activity(app, counsel_world, as_user):
+    r = counsel_world.r
+    client = as_user(counsel_world.admin)
     page = text(client.get("/counsel/"))
     assert re.findall(r">(R-\w{4})</a></th>", page) == [r.urgent.ref, r.assigned.ref, r.bullying.ref, r.ai.ref]
     assert "Not acknowledged" in page and "Urgent" in page
@@ -66,10 +74,10 @@ def test_urgent_unacknowledged_first_then_latest_activity(app, world, as_user):
     assert "Not acknowledged" not in page
 
 
-def test_filters_narrow_the_list_and_nonsense_is_ignored(world, as_user):
-    r = world.r
-    client = as_user(world.kim)
-    client.post(f"/counsel/reports/{r.bullying.id}/assign", data={"assign-assignee": str(world.kim.id)})
+def test_filters_narrow_the_list_and_nonsense_is_ignored(counsel_world, as_user):
+    r = counsel_world.r
+    client = as_user(counsel_world.kim)
+    client.post(f"/counsel/reports/{r.bullying.id}/assign", data={"assign-assignee": str(counsel_world.kim.id)})
 
     def listed(query):
         response = client.get("/counsel/?" + query)
@@ -80,7 +88,7 @@ def test_filters_narrow_the_list_and_nonsense_is_ignored(world, as_user):
     assert listed("urgency=urgent") == [r.urgent]
     assert listed("urgency=not_urgent") == [r.ai, r.bullying, r.assigned]
     assert listed("assignee=me") == [r.bullying]
-    assert listed(f"assignee={world.lee.id}") == [r.assigned]
+    assert listed(f"assignee={counsel_world.lee.id}") == [r.assigned]
     assert listed("assignee=unassigned") == [r.ai, r.urgent]
     assert listed("status=new&category=ai_image") == [r.ai, r.assigned]
     assert listed("status=closed") == []
@@ -92,9 +100,9 @@ def test_filters_narrow_the_list_and_nonsense_is_ignored(world, as_user):
     assert listed("page=99999999999999999999") == []  # past the end: an empty page, not an error
 
 
-def test_unread_and_reporter_message_markers(app, world, as_user):
-    r = world.r
-    client = as_user(world.park)
+def test_unread_and_reporter_message_markers(app, counsel_world, as_user):
+    r = counsel_world.r
+    client = as_user(counsel_world.park)
 
     def row_of(report):
         page = text(client.get("/counsel/"))
@@ -107,31 +115,31 @@ def test_unread_and_reporter_message_markers(app, world, as_user):
     assert "Unread" in row_of(r.bullying) and "New message from the reporter" in row_of(r.bullying)
     client.get(f"/counsel/reports/{r.bullying.id}")
     assert "Unread" not in row_of(r.bullying) and "New message from the reporter" not in row_of(r.bullying)
-    as_user(world.kim).post(f"/counsel/reports/{r.bullying.id}/notes", data={"note-body": "Called the class teacher"})
+    as_user(counsel_world.kim).post(f"/counsel/reports/{r.bullying.id}/notes", data={"note-body": "Called the class teacher"})
     assert "Unread" in row_of(r.bullying)  # someone else's action is news
     with app.app_context():
         view = db.session.scalar(select(ReportView).where(ReportView.report_id == r.bullying.id,
-                                                          ReportView.user_id == world.park.id))
+                                                          ReportView.user_id == counsel_world.park.id))
         assert view is not None  # one row per person and report, updated in place
 
 
-def test_nav_counts_reports_needing_attention(app, world, as_user):
+def test_nav_counts_reports_needing_attention(app, counsel_world, as_user):
     def count(client, url="/account/"):
         match = re.search(r'id="reports-attention">(\d+)<', text(client.get(url)))
         return int(match.group(1)) if match else 0
 
-    park = as_user(world.park)
+    park = as_user(counsel_world.park)
     assert count(park) == 2 and 'href="/counsel/"' in text(park.get("/account/"))
     with count_queries(app) as statements:
         park.get("/counsel/")
     assert sum("count(reports.id)" in s for s in statements) == 1  # one query per page, whatever it shows
-    park.get(f"/counsel/reports/{world.r.bullying.id}")
+    park.get(f"/counsel/reports/{counsel_world.r.bullying.id}")
     assert count(park) == 1
-    park.get(f"/counsel/reports/{world.r.urgent.id}")
+    park.get(f"/counsel/reports/{counsel_world.r.urgent.id}")
     assert count(park) == 1  # read, but urgent and nobody acknowledged it
-    park.post(f"/counsel/reports/{world.r.urgent.id}/acknowledge")
+    park.post(f"/counsel/reports/{counsel_world.r.urgent.id}/acknowledge")
     assert count(park) == 0
-    assert count(as_user(world.admin)) == 4  # the admin opened nothing
+    assert count(as_user(counsel_world.admin)) == 4  # the admin opened nothing
 
 
 def test_inbox_runs_the_same_number_of_queries_for_3_and_30_reports(app, factory, school, as_user):

@@ -14,25 +14,31 @@ from app.models import AuditEvent, CaseAction, CaseMessage, CaseNote, ReportView
 from app.models.base import utcnow
 from app.models.case import AuditTrailIsAppendOnly
 from config import BASE_DIR
-from counsel_helpers import (  # noqa: F401  (school and world are fixtures)
-    WHAT, all_database_text, audit_actions, get_report, make_report, reporter_writes, school, text, world,
+from conftest import REPORT_WHAT, all_database_text
+from counsel_helpers import (
+    audit_actions,
+    get_report,
+    make_report,
+    reporter_writes,
+    text,
 )
 
-def test_case_page_shows_the_report_and_the_reporters_choices_first(app, world, as_user):
-    client = as_user(world.kim)
-    response = client.get(f"/counsel/reports/{world.r.ai.id}")
+
+def test_case_page_shows_the_report_and_the_reporters_choices_first(app, counsel_world, as_user):
+    client = as_user(counsel_world.kim)
+    response = client.get(f"/counsel/reports/{counsel_world.r.ai.id}")
     page = text(response)
     assert response.status_code == 200
-    assert WHAT in page and "Telegram channel PurpleOwl" in page and "last night" in page
+    assert REPORT_WHAT in page and "Telegram channel PurpleOwl" in page and "last night" in page
     assert "An AI-made or edited sexual image of someone" in page and "A friend" in page
-    assert page.index("What the person who reported asked for") < page.index(WHAT)
+    assert page.index("What the person who reported asked for") < page.index(REPORT_WHAT)
     assert "I want help getting images or posts removed" in page and 'id="no-parents"' in page
     assert 'id="no-police"' not in page and "Not sure" in page
     assert 'id="actions"' in page  # the action checklist partial
     with app.app_context():
-        view = db.session.scalar(select(ReportView).where(ReportView.report_id == world.r.ai.id))
-        assert view.user_id == world.kim.id
-    assert audit_actions(app, world.r.ai) == ["view"]
+        view = db.session.scalar(select(ReportView).where(ReportView.report_id == counsel_world.r.ai.id))
+        assert view.user_id == counsel_world.kim.id
+    assert audit_actions(app, counsel_world.r.ai) == ["view"]
 
 
 def test_acknowledging_stops_escalation_and_is_idempotent(app, factory, school, as_user):
@@ -56,83 +62,83 @@ def test_acknowledging_stops_escalation_and_is_idempotent(app, factory, school, 
     assert get_report(app, waiting).escalation_count == 1 and get_report(app, urgent).escalation_count == 0
 
 
-def test_assigning_to_self_or_an_active_counselor_and_tampering(app, factory, world, as_user):
-    r = world.r
-    client = as_user(world.kim)
+def test_assigning_to_self_or_an_active_counselor_and_tampering(app, factory, counsel_world, as_user):
+    r = counsel_world.r
+    client = as_user(counsel_world.kim)
     url = f"/counsel/reports/{r.ai.id}/assign"
-    assert client.post(url, data={"assign-assignee": str(world.kim.id)}).status_code == 302
-    assert get_report(app, r.ai).assignee_id == world.kim.id
-    assert client.post(url, data={"assign-assignee": str(world.park.id)}).status_code == 302
-    assert get_report(app, r.ai).assignee_id == world.park.id
-    assert as_user(world.park).get(f"/counsel/reports/{r.ai.id}").status_code == 200  # assigned: visible now
-    retired = factory.user(world.kim.school, Role.COUNSELOR, active=False)
+    assert client.post(url, data={"assign-assignee": str(counsel_world.kim.id)}).status_code == 302
+    assert get_report(app, r.ai).assignee_id == counsel_world.kim.id
+    assert client.post(url, data={"assign-assignee": str(counsel_world.park.id)}).status_code == 302
+    assert get_report(app, r.ai).assignee_id == counsel_world.park.id
+    assert as_user(counsel_world.park).get(f"/counsel/reports/{r.ai.id}").status_code == 200  # assigned: visible now
+    retired = factory.user(counsel_world.kim.school, Role.COUNSELOR, active=False)
     outsider = factory.user(factory.school("BETA"), Role.COUNSELOR)
-    teacher = factory.user(world.kim.school, Role.TEACHER)
-    for tampered in [str(retired.id), str(outsider.id), str(teacher.id), str(world.admin.id), "abc", "999999"]:
+    teacher = factory.user(counsel_world.kim.school, Role.TEACHER)
+    for tampered in [str(retired.id), str(outsider.id), str(teacher.id), str(counsel_world.admin.id), "abc", "999999"]:
         assert client.post(url, data={"assign-assignee": tampered}).status_code == 400, tampered
     assert client.post(url, data={}).status_code == 400
-    assert get_report(app, r.ai).assignee_id == world.park.id
+    assert get_report(app, r.ai).assignee_id == counsel_world.park.id
     assert client.post(url, data={"assign-assignee": ""}).status_code == 302
     assert get_report(app, r.ai).assignee_id is None
-    admin = as_user(world.admin)
-    assert admin.post(url, data={"assign-assignee": str(world.admin.id)}).status_code == 302  # admins: themselves
+    admin = as_user(counsel_world.admin)
+    assert admin.post(url, data={"assign-assignee": str(counsel_world.admin.id)}).status_code == 302  # admins: themselves
     assert audit_actions(app, r.ai).count("assign") == 4
 
 
-def test_status_flow_closing_needs_an_outcome_and_reopening_works(app, world, as_user):
-    client = as_user(world.kim)
-    url = f"/counsel/reports/{world.r.bullying.id}/status"
+def test_status_flow_closing_needs_an_outcome_and_reopening_works(app, counsel_world, as_user):
+    client = as_user(counsel_world.kim)
+    url = f"/counsel/reports/{counsel_world.r.bullying.id}/status"
     assert client.post(url, data={"status-status": "in_progress"}).status_code == 302
-    report = get_report(app, world.r.bullying)
-    assert report.status == "in_progress" and report.acknowledged_by_id == world.kim.id  # moving on acknowledges
+    report = get_report(app, counsel_world.r.bullying)
+    assert report.status == "in_progress" and report.acknowledged_by_id == counsel_world.kim.id  # moving on acknowledges
     assert client.post(url, data={"status-status": "referred"}).status_code == 302
     refused = client.post(url, data={"status-status": "closed", "status-outcome": ""})
     assert refused.status_code == 422 and "Choose an outcome to close the case" in text(refused)
-    assert get_report(app, world.r.bullying).status == "referred"
+    assert get_report(app, counsel_world.r.bullying).status == "referred"
     for tampered in [{"status-status": "new"}, {"status-status": "lost"}, {},
                      {"status-status": "closed", "status-outcome": "made-up"}]:
         assert client.post(url, data=tampered).status_code == 400, tampered
     assert client.post(url, data={"status-status": "closed", "status-outcome": "referred_police"}).status_code == 302
-    report = get_report(app, world.r.bullying)
+    report = get_report(app, counsel_world.r.bullying)
     assert (report.status, report.outcome) == ("closed", "referred_police") and report.closed_at is not None
-    assert "Referred to the police" in text(client.get(f"/counsel/reports/{world.r.bullying.id}"))
+    assert "Referred to the police" in text(client.get(f"/counsel/reports/{counsel_world.r.bullying.id}"))
     assert client.post(url, data={"status-status": "in_progress", "status-outcome": "supported"}).status_code == 302
-    report = get_report(app, world.r.bullying)
+    report = get_report(app, counsel_world.r.bullying)
     assert (report.status, report.outcome, report.closed_at) == ("in_progress", None, None)
-    assert report.last_activity_at > get_report(app, world.r.ai).last_activity_at
-    assert audit_actions(app, world.r.bullying).count("status") == 4
+    assert report.last_activity_at > get_report(app, counsel_world.r.ai).last_activity_at
+    assert audit_actions(app, counsel_world.r.bullying).count("status") == 4
 
 
-def test_notes_are_encrypted_internal_and_never_printed(app, world, as_user):
-    client = as_user(world.kim)
-    base = f"/counsel/reports/{world.r.urgent.id}"
+def test_notes_are_encrypted_internal_and_never_printed(app, counsel_world, as_user):
+    client = as_user(counsel_world.kim)
+    base = f"/counsel/reports/{counsel_world.r.urgent.id}"
     assert client.post(f"{base}/notes", data={"note-body": "Mother phoned the office on Tuesday"}).status_code == 302
     assert "Mother phoned the office on Tuesday" in text(client.get(base))
     printed = client.get(f"{base}/print")
-    assert printed.status_code == 200 and "Mother phoned" not in text(printed) and WHAT in text(printed)
+    assert printed.status_code == 200 and "Mother phoned" not in text(printed) and REPORT_WHAT in text(printed)
     too_long = "Kept words " * 400
     refused = client.post(f"{base}/notes", data={"note-body": too_long})
     assert refused.status_code == 422 and too_long.strip() in text(refused)
     assert "Please keep this under 4000 characters." in text(refused)
     assert client.post(f"{base}/notes", data={"note-body": "   "}).status_code == 422
     with app.app_context():
-        assert db.session.scalar(select(CaseNote.author_id)) == world.kim.id
+        assert db.session.scalar(select(CaseNote.author_id)) == counsel_world.kim.id
     assert "Mother phoned" not in all_database_text(app)
 
 
-def test_messages_to_the_reporter_are_encrypted_and_threaded(app, world, as_user):
-    reporter_writes(app, world.r.bullying, "I am scared, please help", ago=5)
-    client = as_user(world.park)
-    base = f"/counsel/reports/{world.r.bullying.id}"
+def test_messages_to_the_reporter_are_encrypted_and_threaded(app, counsel_world, as_user):
+    reporter_writes(app, counsel_world.r.bullying, "I am scared, please help", ago=5)
+    client = as_user(counsel_world.park)
+    base = f"/counsel/reports/{counsel_world.r.bullying.id}"
     response = client.post(f"{base}/messages", data={"message-body": "Thank you for telling us. You are not in trouble."})
     assert response.status_code == 302
     page = text(client.get(base))
     assert page.index("I am scared, please help") < page.index("You are not in trouble.")
-    report = get_report(app, world.r.bullying)
+    report = get_report(app, counsel_world.r.bullying)
     assert report.counselor_replied_at is not None and report.last_activity_at == report.counselor_replied_at
     with app.app_context():
         message = db.session.scalar(select(CaseMessage).where(CaseMessage.from_reporter.is_(False)))
-        assert (message.author_id, message.report_id) == (world.park.id, world.r.bullying.id)
+        assert (message.author_id, message.report_id) == (counsel_world.park.id, counsel_world.r.bullying.id)
     dump = all_database_text(app)
     for words in ("not in trouble", "scared", "PurpleOwl", "Jiwoo"):
         assert words not in dump
@@ -141,40 +147,40 @@ def test_messages_to_the_reporter_are_encrypted_and_threaded(app, world, as_user
     assert refused.status_code == 422 and too_long in text(refused)
 
 
-def test_print_summary_for_a_referral(app, world, as_user):
-    client = as_user(world.kim)
+def test_print_summary_for_a_referral(app, counsel_world, as_user):
+    client = as_user(counsel_world.kim)
     with app.app_context():
-        db.session.add(CaseAction(report_id=world.r.ai.id, kind="police_report", actor_id=world.kim.id,
+        db.session.add(CaseAction(report_id=counsel_world.r.ai.id, kind="police_report", actor_id=counsel_world.kim.id,
                                   detail_enc=reports_crypto.encrypt("Gangnam station, case 2026-118")))
         db.session.commit()
-    client.post(f"/counsel/reports/{world.r.ai.id}/status", data={"status-status": "referred"})
-    response = client.get(f"/counsel/reports/{world.r.ai.id}/print")
+    client.post(f"/counsel/reports/{counsel_world.r.ai.id}/status", data={"status-status": "referred"})
+    response = client.get(f"/counsel/reports/{counsel_world.r.ai.id}/print")
     page = text(response)
-    for expected in ["Alpha Middle School", world.r.ai.ref, WHAT, "Telegram channel PurpleOwl", "last night",
+    for expected in ["Alpha Middle School", counsel_world.r.ai.ref, REPORT_WHAT, "Telegram channel PurpleOwl", "last night",
                      "Gangnam station, case 2026-118", "Ms Kim", "Referred", "A friend",
                      "May the school contact the police?", 'class="print-summary"', "no-print"]:
         assert expected in page, expected
     css = (BASE_DIR / "static" / "css" / "dari.css").read_text(encoding="utf-8")
     assert re.search(r"@media print \{[^}]*\.site-header[^}]*display: none", css)
-    assert audit_actions(app, world.r.ai)[-1] == "print"
+    assert audit_actions(app, counsel_world.r.ai)[-1] == "print"
 
 
-def test_every_view_and_action_is_audited_and_the_trail_is_append_only(app, world, as_user):
-    client = as_user(world.kim)
-    base = f"/counsel/reports/{world.r.ai.id}"
+def test_every_view_and_action_is_audited_and_the_trail_is_append_only(app, counsel_world, as_user):
+    client = as_user(counsel_world.kim)
+    base = f"/counsel/reports/{counsel_world.r.ai.id}"
     client.get(base)
     client.post(f"{base}/acknowledge")
-    client.post(f"{base}/assign", data={"assign-assignee": str(world.kim.id)})
+    client.post(f"{base}/assign", data={"assign-assignee": str(counsel_world.kim.id)})
     client.post(f"{base}/status", data={"status-status": "in_progress"})
     client.post(f"{base}/notes", data={"note-body": "Spoke with the homeroom teacher"})
     client.post(f"{base}/messages", data={"message-body": "We are looking into it today."})
     client.get(f"{base}/print")
-    actions = [a for a in audit_actions(app, world.r.ai) if a != "view"]
+    actions = [a for a in audit_actions(app, counsel_world.r.ai) if a != "view"]
     assert actions == ["acknowledge", "assign", "status", "note", "message", "print"]
-    assert audit_actions(app, world.r.ai).count("view") >= 1
+    assert audit_actions(app, counsel_world.r.ai).count("view") >= 1
     with app.app_context():
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.report_id == world.r.ai.id)).all()
-        assert {e.actor_id for e in events} == {world.kim.id} and all(e.report_ref == world.r.ai.ref for e in events)
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.report_id == counsel_world.r.ai.id)).all()
+        assert {e.actor_id for e in events} == {counsel_world.kim.id} and all(e.report_ref == counsel_world.r.ai.ref for e in events)
         assert not any("homeroom" in (e.detail or "") or "looking into" in (e.detail or "") for e in events)
         events[0].action = "nothing happened"
         with pytest.raises(AuditTrailIsAppendOnly):
@@ -187,10 +193,10 @@ def test_every_view_and_action_is_audited_and_the_trail_is_append_only(app, worl
         assert db.session.get(AuditEvent, events[0].id).action == "view"
 
 
-def test_a_user_deleted_later_does_not_break_the_case_page(app, world, as_user):
-    client = as_user(world.kim)
-    base = f"/counsel/reports/{world.r.bullying.id}"
-    as_user(world.lee).post(f"{base}/messages", data={"message-body": "Hello from Mr Lee"})
+def test_a_user_deleted_later_does_not_break_the_case_page(app, counsel_world, as_user):
+    client = as_user(counsel_world.kim)
+    base = f"/counsel/reports/{counsel_world.r.bullying.id}"
+    as_user(counsel_world.lee).post(f"{base}/messages", data={"message-body": "Hello from Mr Lee"})
     with app.app_context():
         db.session.execute(CaseMessage.__table__.update().values(author_id=None))
         db.session.commit()
@@ -198,8 +204,8 @@ def test_a_user_deleted_later_does_not_break_the_case_page(app, world, as_user):
     assert "Hello from Mr Lee" in page and "A former staff member" in page  # the author is gone, not the message
 
 
-def test_a_database_error_keeps_the_text_and_says_nothing_happened(app, world, as_user, monkeypatch):
-    client = as_user(world.kim)
+def test_a_database_error_keeps_the_text_and_says_nothing_happened(app, counsel_world, as_user, monkeypatch):
+    client = as_user(counsel_world.kim)
     real_commit, calls = db.session.commit, []
 
     def failing_once():
@@ -209,9 +215,9 @@ def test_a_database_error_keeps_the_text_and_says_nothing_happened(app, world, a
         return real_commit()
 
     monkeypatch.setattr(db.session, "commit", failing_once)
-    response = client.post(f"/counsel/reports/{world.r.ai.id}/messages", data={"message-body": "Are you safe now?"})
+    response = client.post(f"/counsel/reports/{counsel_world.r.ai.id}/messages", data={"message-body": "Are you safe now?"})
     page = text(response)
     assert response.status_code == 503 and "That did not happen" in page and "Are you safe now?" in page
     with app.app_context():
         assert db.session.scalar(select(CaseMessage.id)) is None
-    assert "message" not in audit_actions(app, world.r.ai)
+    assert "message" not in audit_actions(app, counsel_world.r.ai)

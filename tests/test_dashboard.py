@@ -10,8 +10,20 @@ import pytest
 from sqlalchemy import event, func, insert, select
 
 from app.extensions import db
-from app.models import (Assignment, AssignmentStudent, Classroom, Enrollment, Excusal, LessonProgress, QuizAnswer,
-                        QuizAttempt, ReflectionAnswer, Role, School, User)
+from app.models import (
+    Assignment,
+    AssignmentStudent,
+    Classroom,
+    Enrollment,
+    Excusal,
+    LessonProgress,
+    QuizAnswer,
+    QuizAttempt,
+    ReflectionAnswer,
+    Role,
+    School,
+    User,
+)
 from app.models.base import utcnow
 
 RIGHT = {"photo-vs-post": "disagree", "parts-of-consent": "reversible,specific", "silence": "false"}
@@ -47,16 +59,6 @@ def save(app, *objects) -> list:
         db.session.add_all(objects)
         db.session.commit()
         return [getattr(o, "id", None) for o in objects]
-
-
-def make_class(app, school, members, name="2-3") -> int:
-    with app.app_context():
-        classroom = Classroom(school_id=school.id, name=name, grade=8, school_year="2026")
-        db.session.add(classroom)
-        db.session.flush()
-        db.session.add_all(Enrollment(classroom_id=classroom.id, user_id=m.id) for m in members)
-        db.session.commit()
-        return classroom.id
 
 
 def assign(app, class_id, module_id, due_in_days=None, chosen=(), excused=()) -> int:
@@ -107,26 +109,11 @@ def count_queries(app, client, url) -> int:
 # --- fixtures ----------------------------------------------------------------------------------
 
 @pytest.fixture
-def school(factory):
-    return factory.school("ALPHA")
-
-
-@pytest.fixture
-def teacher(factory, school):
-    return factory.user(school, Role.TEACHER, display_name="Ms Lee")
-
-
-@pytest.fixture
-def teacher_client(as_user, teacher):
-    return as_user(teacher)
-
-
-@pytest.fixture
 def grid(app, factory, school, teacher):
     """Five students, each in a different state of two assignments (see the test below)."""
     names = ["Ahn Mina", "Baek Jun", "Choi Yuna", "Do Hyun", "Eom Sora"]
     s = {n.split()[0].lower(): factory.user(school, Role.STUDENT, display_name=n) for n in names}
-    class_id = make_class(app, school, [teacher, *s.values()])
+    class_id = factory.classroom(school, teacher, *s.values())
     assign(app, class_id, "sample-consent", due_in_days=-1, excused=[s["ahn"]])
     assign(app, class_id, "sample-help", due_in_days=1, chosen=[s["eom"], s["baek"]])
     lesson(app, s["do"], "sample-consent", current_step=2, steps_done=1)
@@ -191,9 +178,9 @@ def test_headers_link_to_item_analysis_and_student_detail(teacher_client, grid):
 
 
 def test_empty_class_and_class_without_assignments_say_so(app, teacher_client, school, teacher, factory):
-    class_id = make_class(app, school, [teacher, factory.user(school, Role.STUDENT)])
+    class_id = factory.classroom(school, teacher, factory.user(school, Role.STUDENT))
     assert "No modules are assigned to this class yet." in text(teacher_client.get(f"/classes/{class_id}/dashboard"))
-    empty = make_class(app, school, [teacher], name="Empty")
+    empty = factory.classroom(school, teacher, name="Empty")
     assign(app, empty, "sample-consent")
     assert "This class has no students yet." in text(teacher_client.get(f"/classes/{empty}/dashboard"))
 
@@ -205,7 +192,7 @@ def answered(app, factory, school, teacher):
     """Four students' attempts in both languages, plus noise that must not count."""
     app.config["ITEM_ANALYSIS_MIN_ANSWERS"] = 1  # the minimum has its own tests (test_teaching.py)
     s = [factory.user(school, Role.STUDENT, display_name=f"Kid {n}") for n in range(1, 5)]
-    class_id = make_class(app, school, [teacher, *s])
+    class_id = factory.classroom(school, teacher, *s)
     assign(app, class_id, "sample-consent")
     attempt(app, s[0], 1)
     attempt(app, s[1], 1, {"photo-vs-post": "depends", "parts-of-consent": "forever,reversible", "silence": "true"},
@@ -215,7 +202,7 @@ def answered(app, factory, school, teacher):
     attempt(app, s[3], 1, {"photo-vs-post": "agree"}, locale="ko")
     attempt(app, s[3], 2, {"photo-vs-post": "agree"}, locale="ko", submitted=False)  # still open: ignored
     outsider = factory.user(school, Role.STUDENT)  # another class's student
-    make_class(app, school, [outsider], name="Other")
+    factory.classroom(school, outsider, name="Other")
     for n in (1, 2, 3):
         attempt(app, outsider, n, {"silence": "true", "photo-vs-post": "agree"})
     return class_id
@@ -254,8 +241,8 @@ def test_item_analysis_in_korean_shows_korean_prompts_and_options(teacher_client
     assert "“친구라면 괜찮아요”" in page and "“되돌릴 수 있어요” + “영원해요”" in page
 
 
-def test_item_analysis_without_attempts_and_unknown_module(app, teacher_client, school, teacher):
-    class_id = make_class(app, school, [teacher])
+def test_item_analysis_without_attempts_and_unknown_module(app, factory, teacher_client, school, teacher):
+    class_id = factory.classroom(school, teacher)
     page = text(teacher_client.get(f"/classes/{class_id}/modules/sample-help/items"))
     assert "No attempts yet" in page and "Most missed" not in page
     assert teacher_client.get(f"/classes/{class_id}/modules/no-such-module/items").status_code == 404
@@ -295,7 +282,7 @@ def test_csv_has_bom_korean_text_and_neutralised_formulas(app, teacher_client, f
     evil = factory.user(school, Role.STUDENT, display_name='=HYPERLINK("http://x.example","click")')
     plus = factory.user(school, Role.STUDENT, display_name="+1 Kid")
     at = factory.user(school, Role.STUDENT, display_name="@SUM(A1)")
-    class_id = make_class(app, school, [teacher, kim, evil, plus, at], name="2학년 3반")
+    class_id = factory.classroom(school, teacher, kim, evil, plus, at, name="2학년 3반")
     assign(app, class_id, "sample-consent", due_in_days=-2)
     lesson(app, kim, "sample-consent", 3, 3, done=True)
     attempt(app, kim, 1, {"silence": "true"})
@@ -363,12 +350,12 @@ def test_unknown_class_is_404(teacher_client):
 
 # --- a fixed number of queries -------------------------------------------------------------------
 
-def test_dashboard_and_item_analysis_run_the_same_queries_for_5_and_60_students(app, teacher_client, school, teacher):
+def test_dashboard_and_item_analysis_run_the_same_queries_for_5_and_60_students(app, factory, teacher_client, school, teacher):
     from app.content import library
     from app.demo_big import add_students, seed_progress
 
     rng = random.Random(1)
-    class_id = make_class(app, school, [teacher])
+    class_id = factory.classroom(school, teacher)
     for module_id in ("sample-consent", "sample-help"):
         assign(app, class_id, module_id, due_in_days=-1)
 

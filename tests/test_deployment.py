@@ -8,13 +8,15 @@ import pytest
 
 from app import create_app
 from app.models import Role
-from conftest import TEST_DATABASE_URL, Factory, make_app
+from conftest import REPORT_WHAT as WHAT, TEST_DATABASE_URL, Factory, make_app, receipt_of, report_hidden_fields
+from conftest import send_report as send, start_report as start
 from config import ProductionConfig
-from test_reports import WHAT, details_fields, receipt_of, send, start, text
-
-from smtp_server import smtp_server  # noqa: F401, E402  (the fixture)
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
 
 
 def redis_or_skip():
@@ -37,7 +39,7 @@ def report_from(client, address: str | None, remote: str = "127.0.0.1"):
     headers = {"X-Forwarded-For": address} if address else {}
     page = client.post("/report", data={"stage": "start", "school": "ALPHA", "category": "bullying"},
                        environ_base=environ, headers=headers).get_data(as_text=True)
-    data = {"stage": "details", **details_fields(page), "affected": "me", "what": WHAT, "consent_parents": "no",
+    data = {"stage": "details", **report_hidden_fields(page), "affected": "me", "what": WHAT, "consent_parents": "no",
             "consent_police": "no", "website": ""}
     return client.post("/report", data=data, environ_base=environ, headers=headers)
 

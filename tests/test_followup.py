@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 
 from app import reports_crypto
 from app.extensions import db
@@ -17,45 +16,21 @@ from app.models.base import utcnow
 from app.models.case import ActionKind, RemovalStatus
 from app.models.report import Status
 from app.reports import followup, followup_session
-from conftest import Factory, csrf_token, login
-from smtp_server import smtp_server  # noqa: F401  (fixture)
+from conftest import REPORT_WHAT, REPORTER, Factory, all_database_text, csrf_token, login, report_receipt
 
-WHAT = "Someone posted an edited picture of Jiwoo in the channel PurpleOwl"
-CLIENT = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": "DariSecretAgent/1.0 (unique-ua-marker)"}
+# The answers this module's reporter gives on the form.
+ANSWERS = {"wants": ["removal_help"], "consent_police": "no"}
 WRONG = ("We could not open a report with that code. Check the 16 digits and try again. "
          "If you lost the code, you can send a new report.")
 URL = "/report/follow-up"
-
-
-@pytest.fixture
-def school(factory):
-    return factory.school("ALPHA", name="Alpha Middle School")
-
-
-@pytest.fixture
-def counselor(factory, school):
-    return factory.user(school, Role.COUNSELOR, email="counselor@alpha.example", display_name="Ms Haneul Unique")
 
 
 def text(response):
     return response.get_data(as_text=True)
 
 
-def file_report(client) -> str:
-    """Send a report through the real form; returns its receipt code as shown (with spaces)."""
-    page = text(client.post("/report", data={"stage": "start", "school": "ALPHA", "category": "ai_image"},
-                            environ_base=CLIENT))
-    fields = dict(re.findall(r'<input[^>]*name="(school_id|category|submission)"[^>]*value="([^"]*)"', page))
-    fields.update({k: v for v, k in re.findall(r'<input[^>]*value="([^"]*)"[^>]*name="(school_id|category|submission)"', page)})
-    data = {"stage": "details", **fields, "affected": "friend", "what": WHAT, "where": "Telegram channel PurpleOwl",
-            "when": "last night", "wants": ["removal_help"], "consent_parents": "no", "consent_police": "no"}
-    response = client.post("/report", data=data, environ_base=CLIENT)
-    assert response.status_code == 200
-    return re.search(r'id="receipt-code">([\d ]+)<', text(response)).group(1)
-
-
 def open_with(client, code, **data):
-    return client.post(URL, data={"code": code, **data}, environ_base=CLIENT)
+    return client.post(URL, data={"code": code, **data}, environ_base=REPORTER)
 
 
 def the_report(app) -> Report:
@@ -92,18 +67,9 @@ def counselor_message(app, author_id, body, at=None):
 @pytest.fixture
 def opened(app, client, school):
     """A client with a report filed and the follow-up page open; returns the receipt."""
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     assert open_with(client, receipt).status_code == 303
     return receipt
-
-
-def all_database_text(app) -> str:
-    chunks = []
-    with app.app_context():
-        for table in db.metadata.sorted_tables:
-            for row in db.session.execute(table.select()):
-                chunks.extend(str(value) for value in row)
-    return "\n".join(chunks)
 
 
 def set_cookie_header(response) -> str:
@@ -115,7 +81,7 @@ def set_cookie_header(response) -> str:
 
 @pytest.mark.parametrize("shape", ["spaces", "dashes", "plain"])
 def test_the_right_code_opens_the_report(app, client, school, shape):
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     code = {"spaces": receipt, "dashes": receipt.replace(" ", "-"), "plain": receipt.replace(" ", "")}[shape]
     response = open_with(client, f"  {code} ")
     assert response.status_code == 303 and response.headers["Location"].endswith(URL)
@@ -150,7 +116,7 @@ def _without_echo(page: str) -> str:
 
 
 def test_wrong_malformed_and_purged_codes_get_one_same_answer(app, client, school):
-    purged = file_report(client)
+    purged = report_receipt(client, **ANSWERS)
     change_report(app, purged_at=utcnow())
     answers = []
     for code in ["1111 2222 3333 4444", "1234", "", "abcd efgh ijkl mnop", "1" * 17, "9" * 5000, purged]:
@@ -166,7 +132,7 @@ def test_every_attempt_counts_towards_the_limit(app_factory):
     app = app_factory(FOLLOWUP_RATE_LIMIT="3 per minute")
     Factory(app).school("ALPHA")
     client = app.test_client()
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     assert open_with(client, receipt).status_code == 303       # right codes count too
     assert open_with(client, "0000 0000 0000 0000").status_code == 422
     assert open_with(client, "12").status_code == 422
@@ -182,7 +148,7 @@ def test_every_attempt_takes_the_same_minimum_time(app_factory, monkeypatch):
     app = app_factory(FOLLOWUP_DELAY_SECONDS=5.0)  # recorded, not slept
     Factory(app).school("ALPHA")
     client = app.test_client()
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     slept = []
     monkeypatch.setattr(followup, "sleep", slept.append)
     assert open_with(client, receipt).status_code == 303
@@ -194,7 +160,7 @@ def test_every_attempt_takes_the_same_minimum_time(app_factory, monkeypatch):
 # --- its own cookie ------------------------------------------------------------------------------
 
 def test_the_follow_up_cookie_is_its_own_and_opaque(app, client, school):
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     response = open_with(client, receipt)
     header = set_cookie_header(response)
     assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/report/follow-up" in header
@@ -211,28 +177,28 @@ def test_the_cookie_is_secure_when_the_app_says_so(app_factory):
     app = app_factory(SESSION_COOKIE_SECURE=True)
     Factory(app).school("ALPHA")
     client = app.test_client()
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     assert "Secure" in set_cookie_header(open_with(client, receipt))
 
 
 def test_a_logged_in_student_stays_themselves_and_nothing_ties_them_to_the_report(app, factory, school, caplog):
     student = factory.user(school, Role.STUDENT, username="uniquekid", display_name="Unique Kid Name")
     client = app.test_client()
-    client.environ_base.update(CLIENT)  # the same network and browser all along
+    client.environ_base.update(REPORTER)  # the same network and browser all along
     login(client, student, app)
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     with client.session_transaction() as session:
         before = dict(session)
     assert before["_user_id"].split(":")[0] == str(student.id)
     caplog.set_level(logging.DEBUG)
     assert open_with(client, receipt).status_code == 303
-    assert client.get(URL, environ_base=CLIENT).status_code == 200
-    sent = client.post(f"{URL}/message", data={"body": "More: it is also in PurpleOwl2"}, environ_base=CLIENT)
+    assert client.get(URL, environ_base=REPORTER).status_code == 200
+    sent = client.post(f"{URL}/message", data={"body": "More: it is also in PurpleOwl2"}, environ_base=REPORTER)
     assert sent.status_code == 303
-    assert client.post(f"{URL}/leave", environ_base=CLIENT).status_code == 303
+    assert client.post(f"{URL}/leave", environ_base=REPORTER).status_code == 303
     with client.session_transaction() as session:
         assert dict(session) == before
-    assert client.get("/learn/", environ_base=CLIENT).status_code == 200  # still logged in as the student
+    assert client.get("/learn/", environ_base=REPORTER).status_code == 200  # still logged in as the student
     with app.app_context():
         message = db.session.scalar(select(CaseMessage))
         assert message.author_id is None and message.from_reporter is True
@@ -248,7 +214,7 @@ def test_a_logged_in_student_stays_themselves_and_nothing_ties_them_to_the_repor
 def test_the_page_closes_after_idle_minutes_and_each_visit_restarts_the_clock(app, client, school, monkeypatch):
     now = [1_900_000_000.0]
     monkeypatch.setattr(followup_session, "clock", lambda: now[0])
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     open_with(client, receipt)
     now[0] += 14 * 60
     assert "Received — waiting" in text(client.get(URL))  # and the cookie is stamped again
@@ -274,15 +240,15 @@ def test_leaving_clears_the_cookie(app, client, opened):
 
 @pytest.mark.parametrize("value", ["garbage", "a.b.c", "", "eyJyIjoxfQ.AAAA.BBBB"])
 def test_a_tampered_cookie_shows_the_code_form(app, client, school, value):
-    file_report(client)
+    report_receipt(client, **ANSWERS)
     client.set_cookie(followup_session.COOKIE, value, path=URL)
     response = client.get(URL)
-    assert response.status_code == 200 and 'name="code"' in text(response) and WHAT not in text(response)
+    assert response.status_code == 200 and 'name="code"' in text(response) and REPORT_WHAT not in text(response)
 
 
 @pytest.mark.parametrize("payload", [{"r": 99999}, {"r": "1"}, {"r": True}, {"x": 1}, [1], "1"])
 def test_a_cookie_signed_with_another_key_or_naming_no_report_is_refused(app, client, school, payload):
-    file_report(client)
+    report_receipt(client, **ANSWERS)
     for key in ("someone-elses-key", app.secret_key):
         token = URLSafeTimedSerializer(key, salt=followup_session.SALT).dumps(payload)
         client.set_cookie(followup_session.COOKIE, token, path=URL)
@@ -305,7 +271,7 @@ def test_the_forms_carry_working_csrf_tokens(app_factory):
     Factory(app).school("ALPHA")
     client = app.test_client()
     app.config["WTF_CSRF_ENABLED"] = False
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post(URL, data={"code": receipt}).status_code == 400  # no token
     token = csrf_token(text(client.get(URL)))
@@ -378,7 +344,7 @@ def test_removal_and_support_steps_are_shown_but_nothing_else_of_the_casework(ap
     actions = re.search(r'<ul class="followup-actions">(.*?)</ul>', page, re.S).group(1)
     assert actions.count("<li>") == 4
     for hidden in ("SECRET-DETAIL", "INTERNAL-NOTE-MARKER", "police_report", "parents_contacted",
-                   "evidence_recorded", "parent", "Ms Haneul Unique", counselor.email):
+                   "evidence_recorded", "parent", counselor.display_name, counselor.email):
         assert hidden not in page
     assert "police" not in actions.lower()
 
@@ -388,7 +354,7 @@ def test_the_conversation_names_no_counselor_and_marks_new_replies(app, client, 
     counselor_message(app, counselor.id, "Thank you for telling us. Are you safe?", at=long_ago)
     page = text(client.get(URL))
     assert "Thank you for telling us. Are you safe?" in page
-    assert "Counselor" in page and "Ms Haneul Unique" not in page and counselor.email not in page
+    assert "Counselor" in page and counselor.display_name not in page and counselor.email not in page
     assert page.count('class="tag tag-warn">New<') == 1 and "1 new reply from the counselors" in page
     with app.app_context():
         assert the_report(app).reporter_seen_at is not None
@@ -407,13 +373,13 @@ def test_the_conversation_names_no_counselor_and_marks_new_replies(app, client, 
 
 
 def test_a_message_is_stored_encrypted_and_the_counselors_are_alerted_without_content(
-        app_factory, smtp_server, monkeypatch):  # noqa: F811
+        app_factory, smtp_server, monkeypatch):
     app = app_factory(MAIL_PORT=smtp_server.port)
     factory = Factory(app)
     school = factory.school("ALPHA")
     counselor = factory.user(school, Role.COUNSELOR, email="counselor@alpha.example")
     client = app.test_client()
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     from app import notify
 
     with app.app_context():
@@ -472,26 +438,31 @@ def test_line_breaks_count_once_like_the_browser_counts_them(app, client, opened
     assert "\r" not in stored and stored.count("\n") == 1299
 
 
-def test_a_database_error_says_not_sent_and_keeps_the_text(app, client, opened, counselor, monkeypatch):
-    def broken():
-        raise OperationalError("COMMIT", {}, Exception("database is gone"))
-
-    monkeypatch.setattr(db.session, "commit", broken)
+def test_a_locked_database_says_not_sent_keeps_the_text_and_sending_again_works(locked_app):
+    """Another connection holds the write lock past every retry: nothing is stored, and the
+    reporter is told so with their words still in the box."""
+    Factory(locked_app).school("ALPHA")
+    client = locked_app.test_client()
+    assert open_with(client, report_receipt(client, **ANSWERS)).status_code == 303
+    lock = locked_app.lock()
     response = client.post(f"{URL}/message", data={"body": "Please help, PurpleOwl again"})
-    monkeypatch.undo()
+    lock.release()
     assert response.status_code == 503
     assert "Your message was NOT sent" in text(response) and "Please help, PurpleOwl again" in text(response)
-    with app.app_context():
+    with locked_app.app_context():
         assert db.session.scalar(select(func.count(CaseMessage.id))) == 0
-        assert the_report(app).reporter_message_count == 0
+        assert the_report(locked_app).reporter_message_count == 0
         assert not db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.dedupe_key.like("%reporter_message%"))).all()
+    assert client.post(f"{URL}/message", data={"body": "Please help, PurpleOwl again"}).status_code == 303
+    with locked_app.app_context():
+        assert db.session.scalar(select(func.count(CaseMessage.id))) == 1
 
 
 def test_a_message_written_after_the_page_closed_is_kept_and_carried_back(app, client, school, monkeypatch):
     now = [1_900_000_000.0]
     monkeypatch.setattr(followup_session, "clock", lambda: now[0])
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     open_with(client, receipt)
     now[0] += 20 * 60  # a long message, written slowly
     words = "It started on Monday in the PurpleOwl channel"

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Category, OutboxMessage, Report, Role, RoutingRule, School, Status
 from app.models.base import utcnow
 from conftest import Factory
-from smtp_server import free_port, smtp_server  # noqa: F401  (fixture)
+from smtp_server import free_port
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 # Words that only exist inside the report itself: no email may ever carry them.

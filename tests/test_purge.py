@@ -1,8 +1,7 @@
 """Purging closed cases after the school's retention period: text and casework go, counts stay."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from app import reports_crypto
@@ -12,17 +11,7 @@ from app.models.base import utcnow
 from app.reports.purge import purge_closed
 from test_statistics import make_report, table_rows
 
-CLOSED_AT = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def school(factory):
-    return factory.school("ALPHA")
-
-
-@pytest.fixture
-def counselor(factory, school):
-    return factory.user(school, Role.COUNSELOR)
+CLOSED_AT = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def add_casework(app, report_id, user_id):

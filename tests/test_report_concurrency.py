@@ -1,16 +1,16 @@
 """Many reports at once against a served app: every one stored, every receipt opens its report."""
-import re
 import threading
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from app import reports_crypto
 from app.extensions import db
 from app.models import Report
-from conftest import TEST_DATABASE_URL, Factory
+from conftest import TEST_DATABASE_URL, Factory, receipt_of, report_hidden_fields
 
 REPORTS, THREADS = 200, 20
 
@@ -21,29 +21,29 @@ def post(base: str, data: dict) -> str:
         return response.read().decode()
 
 
-def file_one(base: str, school_id: int, n: int) -> str:
+def file_one(base: str, n: int) -> str:
+    """The two steps of the real form, over HTTP, as one of many browsers at once."""
     page = post(base, {"stage": "start", "school": "ALPHA", "category": "bullying"})
-    submission = re.search(r'name="submission"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="submission"', page)
-    done = post(base, {"stage": "details", "school_id": school_id, "category": "bullying",
-                       "submission": submission.group(1), "affected": "me", "what": f"report number {n}",
+    done = post(base, {"stage": "details", **report_hidden_fields(page), "affected": "me", "what": f"report number {n}",
                        "consent_parents": "no", "consent_police": "no"})
-    return re.search(r'id="receipt-code">([\d ]+)<', done).group(1).replace(" ", "")
+    return receipt_of(done).replace(" ", "")
 
 
+# Load-style: many threads against a served app; `make test` runs it, `make test-fast` leaves it out.
+@pytest.mark.slow
 def test_200_reports_from_20_threads(app_factory, tmp_path):
     from werkzeug.serving import make_server
 
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'concurrent.db'}"
     app = app_factory(SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False)
-    school = Factory(app).school("ALPHA")
+    Factory(app).school("ALPHA")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_port}"
         with ThreadPoolExecutor(THREADS) as pool:
-            receipts = list(pool.map(lambda n: file_one(base, school.id, n), range(REPORTS)))
+            receipts = list(pool.map(lambda n: file_one(base, n), range(REPORTS)))
     finally:
         server.shutdown()
         thread.join(timeout=5)

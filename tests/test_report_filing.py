@@ -1,26 +1,23 @@
 """Filing a report when the deployment is not a quiet laptop: a locked database, two copies of the
 same form at once, a reference already taken, a reverse proxy, several workers sharing one limit.
 Failures here are real: another connection holds the lock, the database raises the IntegrityError."""
-import sqlite3
 import threading
 import time
 
 import pytest
-from sqlalchemy import create_engine, func, select, text as sql_text
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import OutboxMessage, Report, Role, School
 from app.reports import service
-from conftest import TEST_DATABASE_URL, Factory
-from test_reports import WHAT, details_fields, receipt_of, send, start, text
+from conftest import REPORT_WHAT as WHAT, Factory, WriteLock, receipt_of, report_hidden_fields
+from conftest import send_report as send, start_report as start
 
 
+def text(response) -> str:
+    return response.get_data(as_text=True)
 
 
-@pytest.fixture
-def db_url(tmp_path):
-    """A database other connections can reach: a SQLite file, or PostgreSQL when the suite runs on it."""
-    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'filing.db'}"
 
 
 @pytest.fixture
@@ -38,34 +35,6 @@ def counts(app) -> tuple[int, int]:
         alerts = db.session.scalar(select(func.count()).select_from(OutboxMessage))
         db.session.rollback()
         return reports, alerts
-
-
-class WriteLock:
-    """Another connection holding the lock that filing a report needs, until released."""
-
-    def __init__(self, url: str):
-        self.url = url
-        if url.startswith("sqlite"):
-            self.conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
-            self.conn.execute("BEGIN IMMEDIATE")
-        else:
-            self.engine = create_engine(url)
-            self.conn = self.engine.connect()
-            self.conn.execute(sql_text("LOCK TABLE reports IN EXCLUSIVE MODE"))  # reads go on, inserts wait
-
-    def release(self) -> None:
-        if self.url.startswith("sqlite"):
-            self.conn.execute("ROLLBACK")
-            self.conn.close()
-        else:
-            self.conn.rollback()
-            self.conn.close()
-            self.engine.dispose()
-
-    def waiting_on_it(self) -> int:
-        """PostgreSQL only: how many other sessions are waiting for a lock right now."""
-        with self.engine.connect() as probe:
-            return probe.execute(sql_text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar()
 
 
 # --- a locked database --------------------------------------------------------------------------
@@ -159,5 +128,5 @@ def test_a_reference_taken_meanwhile_is_drawn_again(filing_app, monkeypatch):
 
 
 def _form_data(page: str) -> dict:
-    return {"stage": "details", **details_fields(page), "affected": "me", "what": WHAT,
+    return {"stage": "details", **report_hidden_fields(page), "affected": "me", "what": WHAT,
             "consent_parents": "no", "consent_police": "no", "website": ""}

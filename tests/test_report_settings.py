@@ -11,17 +11,6 @@ from conftest import Factory, login
 
 
 @pytest.fixture
-def school(factory):
-    return factory.school("ALPHA")
-
-
-@pytest.fixture
-def admin(factory, school, as_user):
-    user = factory.user(school, Role.SCHOOL_ADMIN)
-    return as_user(user), user
-
-
-@pytest.fixture
 def counselors(factory, school):
     return [factory.user(school, Role.COUNSELOR, display_name=name) for name in ("Ms Kim", "Mr Lee")]
 
@@ -70,8 +59,8 @@ def test_page_shows_defaults_and_every_category(app_factory):
     assert "style=" not in page and "<script>" not in page
 
 
-def test_save_and_reload_settings(app, admin, school, counselors):
-    client, _ = admin
+def test_save_and_reload_settings(app, admin_client, school, counselors):
+    client = admin_client
     response = client.post("/admin/report-settings", data=VALID)
     assert response.status_code == 302 and response.headers["Location"] == "/admin/report-settings"
     assert settings_of(app, school) == ("School office 02-123-4567, 8:00-17:00", 30, 730)
@@ -85,8 +74,8 @@ def test_save_and_reload_settings(app, admin, school, counselors):
     assert settings_of(app, school) == (None, None, None)
 
 
-def test_routing_rules_are_stored_and_replaced(app, admin, school, counselors):
-    client, _ = admin
+def test_routing_rules_are_stored_and_replaced(app, admin_client, school, counselors):
+    client = admin_client
     kim, lee = counselors
     response = client.post("/admin/report-settings", data={
         **VALID, "route-ai_image": [str(kim.id), str(lee.id)], "route-bullying": str(lee.id)})
@@ -103,8 +92,8 @@ def test_routing_rules_are_stored_and_replaced(app, admin, school, counselors):
     assert client.post("/admin/report-settings", data={**VALID, "route-danger": str(kim.id)}).status_code == 400
 
 
-def test_nothing_ticked_means_every_counselor(app, admin, school, counselors):
-    client, _ = admin
+def test_nothing_ticked_means_every_counselor(app, admin_client, school, counselors):
+    client = admin_client
     client.post("/admin/report-settings", data={**VALID, "route-other": str(counselors[0].id)})
     assert rules(app, school)
     client.post("/admin/report-settings", data=VALID)
@@ -112,21 +101,21 @@ def test_nothing_ticked_means_every_counselor(app, admin, school, counselors):
     assert checked_boxes(client.get("/admin/report-settings").get_data(as_text=True)) == []
 
 
-def test_other_schools_rules_are_left_alone(app, admin, school, counselors, factory):
+def test_other_schools_rules_are_left_alone(app, admin_client, school, counselors, factory):
     other = factory.school("BETA")
     theirs = factory.user(other, Role.COUNSELOR)
     with app.app_context():
         db.session.add(RoutingRule(school_id=other.id, category="bullying", user_id=theirs.id))
         db.session.commit()
-    client, _ = admin
+    client = admin_client
     client.post("/admin/report-settings", data={**VALID, "route-bullying": str(counselors[0].id)})
     assert rules(app, other) == [("bullying", theirs.id)]
 
 
 @pytest.mark.parametrize("case", ["other_school", "teacher", "admin", "inactive", "garbage", "negative",
                                   "superscript", "unknown_category"])
-def test_tampered_routing_is_refused_and_changes_nothing(app, admin, school, counselors, factory, case):
-    client, me = admin
+def test_tampered_routing_is_refused_and_changes_nothing(app, admin_client, admin, school, counselors, factory, case):
+    client = admin_client
     kim = counselors[0]
     client.post("/admin/report-settings", data={**VALID, "route-sextortion": str(kim.id)})
     before_rules, before_settings = rules(app, school), settings_of(app, school)
@@ -135,7 +124,7 @@ def test_tampered_routing_is_refused_and_changes_nothing(app, admin, school, cou
     field, value = {
         "other_school": ("route-bullying", str(factory.user(factory.school("BETA"), Role.COUNSELOR).id)),
         "teacher": ("route-bullying", str(factory.user(school, Role.TEACHER).id)),
-        "admin": ("route-bullying", str(me.id)),
+        "admin": ("route-bullying", str(admin.id)),
         "inactive": ("route-bullying", str(retired.id)),
         "garbage": ("route-bullying", "abc"),
         "negative": ("route-bullying", f"-{kim.id}"),
@@ -159,8 +148,8 @@ def test_tampered_routing_is_refused_and_changes_nothing(app, admin, school, cou
     ({"retention_days": "3651"}, "Enter a number of days from 30 to 3650."),
     ({"emergency_contact": "x" * 201}, "Please keep the emergency contact to 200 characters or fewer."),
 ])
-def test_invalid_values_are_named_and_what_was_typed_is_kept(app, admin, school, counselors, data, message):
-    client, _ = admin
+def test_invalid_values_are_named_and_what_was_typed_is_kept(app, admin_client, school, counselors, data, message):
+    client = admin_client
     client.post("/admin/report-settings", data=VALID)
     before_rules, before_settings = rules(app, school), settings_of(app, school)
     kim = counselors[0]
@@ -191,7 +180,7 @@ def test_anonymous_goes_to_login(app):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_each_admin_sees_and_changes_only_their_own_school(app, admin, school, counselors, factory, as_user):
+def test_each_admin_sees_and_changes_only_their_own_school(app, admin_client, school, counselors, factory, as_user):
     other = factory.school("BETA")
     factory.user(other, Role.COUNSELOR, display_name="Beta Counselor")
     beta_client = as_user(factory.user(other, Role.SCHOOL_ADMIN))
@@ -200,15 +189,15 @@ def test_each_admin_sees_and_changes_only_their_own_school(app, admin, school, c
     assert beta_client.post("/admin/report-settings", data=VALID).status_code == 302
     assert settings_of(app, school) == (None, None, None)
     assert settings_of(app, other)[1] == 30
-    alpha_page = admin[0].get("/admin/report-settings").get_data(as_text=True)
+    alpha_page = admin_client.get("/admin/report-settings").get_data(as_text=True)
     assert "Ms Kim" in alpha_page and "Beta Counselor" not in alpha_page
 
 
-def test_counselor_list_shows_who_receives_reports(app, admin, school, factory):
+def test_counselor_list_shows_who_receives_reports(app, admin_client, school, factory):
     factory.user(school, Role.COUNSELOR, display_name="Ms Kim", email="kim@alpha.example")
     factory.user(school, Role.COUNSELOR, display_name="Mr Park", totp=False, active=False)
     factory.user(school, Role.TEACHER, display_name="Ms Teacher")
-    client, _ = admin
+    client = admin_client
     page = client.get("/admin/report-settings").get_data(as_text=True)
     receivers = page[page.index("Who receives reports</h2>"):]
     assert "Ms Kim" in receivers and "kim@alpha.example" in receivers
@@ -219,8 +208,8 @@ def test_counselor_list_shows_who_receives_reports(app, admin, school, factory):
     assert page.count('type="checkbox"') == 5  # Ms Kim once per routed category
 
 
-def test_no_counselor_warning(app, admin, school, factory):
-    client, _ = admin
+def test_no_counselor_warning(app, admin_client, school, factory):
+    client = admin_client
     page = client.get("/admin/report-settings").get_data(as_text=True)
     assert "Your school has no counselor yet, so reports go to the school admins until you invite one." in page
     assert 'href="/admin/invites">Invite a counselor' in page
@@ -238,8 +227,8 @@ def test_no_counselor_warning(app, admin, school, factory):
     assert 'id="no-counselor"' not in page
 
 
-def test_nav_link_for_school_admins_only(admin, factory, school, as_user):
-    client, _ = admin
+def test_nav_link_for_school_admins_only(admin_client, factory, school, as_user):
+    client = admin_client
     page = client.get("/admin/report-settings").get_data(as_text=True)
     assert 'href="/admin/report-settings" aria-current="page">Report settings' in page
     assert 'href="/admin/" aria-current' not in page

@@ -130,21 +130,37 @@ def test_database_failure_shows_a_friendly_page_and_saves_nothing(app, client, f
     assert app.test_client().post("/login/staff", data={"email": teacher.email, "password": PASSWORD}).status_code == 302
 
 
+# Each malformed request gets the answer a person would expect, not merely "something below 500".
 @pytest.mark.parametrize(
-    "method,url,kwargs",
+    "method,url,kwargs,status,location",
     [
-        ("post", "/login", {"data": "%%%", "content_type": "application/x-www-form-urlencoded"}),
-        ("post", "/login", {"data": b"\xff\xfe", "content_type": "multipart/form-data; boundary=x"}),
-        ("post", "/language", {"data": {"lang": "xx", "next": "//evil.example"}}),
-        ("get", "/admin/?page=-5", {}),
-        ("get", "/invite/" + "x" * 3000, {}),
-        ("post", "/login/verify", {"data": {"otp-code": "1" * 100}}),
-        ("put", "/login", {}),
+        # Undecodable bodies: the login form comes back, asking again.
+        ("post", "/login", {"data": "%%%", "content_type": "application/x-www-form-urlencoded"}, 422, None),
+        ("post", "/login", {"data": b"\xff\xfe", "content_type": "multipart/form-data; boundary=x"}, 422, None),
+        # An unknown language and an off-site `next` are ignored: back to our own front page.
+        ("post", "/language", {"data": {"lang": "xx", "next": "//evil.example"}}, 302, "/"),
+        # A protected page asks for a login first, keeping where the visitor was going.
+        ("get", "/admin/?page=-5", {}, 302, "/login?next=%2Fadmin%2F%3Fpage%3D-5"),
+        ("get", "/invite/" + "x" * 3000, {}, 404, None),
+        # A two-step code with no password step before it starts the staff login again.
+        ("post", "/login/verify", {"data": {"otp-code": "1" * 100}}, 302, "/login/staff"),
+        ("put", "/login", {}, 405, None),
     ],
 )
-def test_malformed_requests_never_500(client, method, url, kwargs):
+def test_malformed_requests_get_a_clear_answer(client, method, url, kwargs, status, location):
     response = getattr(client, method)(url, **kwargs)
-    assert response.status_code < 500, response.status_code
+    assert response.status_code == status, response.status_code
+    assert response.headers.get("Location") == location
+    if status == 422:
+        page = response.get_data(as_text=True)
+        assert 'name="school_code"' in page and 'name="username"' in page
+
+
+@pytest.mark.parametrize("page", ["-5", "abc", "0"])
+def test_a_nonsense_page_number_shows_the_first_page(factory, as_user, page):
+    admin = factory.user(factory.school(), Role.SCHOOL_ADMIN)
+    response = as_user(admin).get(f"/admin/?page={page}")
+    assert response.status_code == 200 and admin.display_name in response.get_data(as_text=True)
 
 
 def _redis_reachable(url: str) -> bool:

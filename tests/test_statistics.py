@@ -2,7 +2,7 @@
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,26 +52,11 @@ def _month(day) -> str:
 
 def in_month(day, hours=36) -> datetime:
     """A moment inside the school-time month starting on `day`."""
-    return datetime(day.year, day.month, day.day, tzinfo=SEOUL).astimezone(timezone.utc) + timedelta(hours=hours)
+    return datetime(day.year, day.month, day.day, tzinfo=SEOUL).astimezone(UTC) + timedelta(hours=hours)
 
 
 @pytest.fixture
-def school(factory):
-    return factory.school("ALPHA")
-
-
-@pytest.fixture
-def other(factory):
-    return factory.school("BRAVO")
-
-
-@pytest.fixture
-def admin(factory, school, as_user):
-    return as_user(factory.user(school, Role.SCHOOL_ADMIN))
-
-
-@pytest.fixture
-def data_set(app, school, other):
+def data_set(app, school, other_school):
     """Ten reports at ALPHA (7 last month, 3 this month; 6 bullying, 3 AI image, 1 sextortion;
     4 closed; 5 acknowledged after 10 min, 20 min, 30 min, 2 h, 3 days) and 20 at BRAVO."""
     months = month_starts(utcnow(), SEOUL)
@@ -85,12 +70,12 @@ def data_set(app, school, other):
         make_report(app, school, created, category, acknowledged=acked, closed=closed)
     for n in range(20):
         created = in_month(this, hours=30 + n)
-        make_report(app, other, created, "sextortion", acknowledged=created + timedelta(days=9), closed=created)
+        make_report(app, other_school, created, "sextortion", acknowledged=created + timedelta(days=9), closed=created)
     return months
 
 
-def test_statistics_show_the_numbers_and_hide_small_ones(admin, data_set):
-    response = admin.get("/admin/statistics")
+def test_statistics_show_the_numbers_and_hide_small_ones(admin_client, data_set):
+    response = admin_client.get("/admin/statistics")
     page = text(response)
     assert response.status_code == 200
     months = table_rows(page, "per-month")
@@ -109,38 +94,38 @@ def test_statistics_show_the_numbers_and_hide_small_ones(admin, data_set):
     assert '<th scope="col">' in page and "<caption" in page
 
 
-def test_median_and_share_need_five_reports(app, admin, school):
+def test_median_and_share_need_five_reports(app, admin_client, school):
     now = utcnow()
     for n in range(4):
         make_report(app, school, now - timedelta(days=2, hours=n), acknowledged=now - timedelta(days=1),
                     closed=now - timedelta(hours=1))
-    page = text(admin.get("/admin/statistics"))
+    page = text(admin_client.get("/admin/statistics"))
     assert re.search(r'id="median-ack">not enough reports to show<', page)
     assert re.search(r'id="closed-share">not enough reports to show<', page)
     assert table_rows(page, "per-category")["Bullying or harassment online"] == "fewer than 5"
     make_report(app, school, now - timedelta(days=3), acknowledged=now - timedelta(days=1))
-    page = text(admin.get("/admin/statistics"))
+    page = text(admin_client.get("/admin/statistics"))
     assert re.search(r'id="median-ack">26 hours<', page)  # waits 24, 25, 26, 27, 48 h
     assert re.search(r'id="closed-share">80%<', page)
     assert table_rows(page, "per-category")["Bullying or harassment online"] == "5"
 
 
-def test_empty_school_shows_zeros(admin):
-    page = text(admin.get("/admin/statistics"))
+def test_empty_school_shows_zeros(admin_client):
+    page = text(admin_client.get("/admin/statistics"))
     assert set(table_rows(page, "per-month").values()) == {"0"}
     assert set(table_rows(page, "per-category").values()) == {"0"}
     assert "not enough reports to show" in page
-    korean = admin.get("/admin/statistics?lang=ko")
+    korean = admin_client.get("/admin/statistics?lang=ko")
     assert korean.status_code == 200 and "년" in text(korean)
 
 
 def test_months_follow_the_school_time_zone(app, school):
     # 16:30 UTC on 29 February is already 1 March in Seoul.
-    make_report(app, school, datetime(2024, 2, 29, 16, 30, tzinfo=timezone.utc))
-    make_report(app, school, datetime(2024, 2, 29, 14, 30, tzinfo=timezone.utc))
-    make_report(app, school, datetime(2023, 3, 31, 14, 0, tzinfo=timezone.utc))  # 23:00 31 March: too old
+    make_report(app, school, datetime(2024, 2, 29, 16, 30, tzinfo=UTC))
+    make_report(app, school, datetime(2024, 2, 29, 14, 30, tzinfo=UTC))
+    make_report(app, school, datetime(2023, 3, 31, 14, 0, tzinfo=UTC))  # 23:00 31 March: too old
     with app.app_context():
-        counts = dict(reports_per_month(db.session.get(School, school.id), datetime(2024, 3, 20, tzinfo=timezone.utc)))
+        counts = dict(reports_per_month(db.session.get(School, school.id), datetime(2024, 3, 20, tzinfo=UTC)))
     assert len(counts) == 12 and min(counts).isoformat() == "2023-04-01"
     assert counts[max(counts)] == 1 and sum(counts.values()) == 2
 
@@ -158,8 +143,8 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_nav_links_for_school_admins(admin):
-    page = text(admin.get("/admin/statistics"))
+def test_nav_links_for_school_admins(admin_client):
+    page = text(admin_client.get("/admin/statistics"))
     assert re.search(r'href="/admin/statistics" aria-current="page">Statistics<', page)
     assert 'href="/admin/audit">Audit trail<' in page
     assert not re.search(r'href="/admin/" aria-current', page)
@@ -168,7 +153,7 @@ def test_nav_links_for_school_admins(admin):
 # --- the audit trail ---------------------------------------------------------------------------
 
 def add_events(app, school, count, action="view", ref="R-AAAA", actor_name="Ms Kim", start=None):
-    start = start or datetime(2024, 5, 1, tzinfo=timezone.utc)
+    start = start or datetime(2024, 5, 1, tzinfo=UTC)
     with app.app_context():
         db.session.add_all(
             AuditEvent(school_id=school.id, report_ref=ref, actor_name=actor_name, action=action,
@@ -183,12 +168,12 @@ def audit_rows(page: str) -> list[list[str]]:
     return [re.findall(r"<t[hd][^>]*>(?:<time[^>]*>)?([^<]*)", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 
 
-def test_audit_lists_the_schools_events_newest_first(app, admin, school, other):
+def test_audit_lists_the_schools_events_newest_first(app, admin_client, school, other_school):
     add_events(app, school, 2, action="note", ref="R-AAAA", actor_name="Ms Kim")
     add_events(app, school, 1, action="purged", ref="R-BBBB", actor_name="system",
-               start=datetime(2024, 6, 1, 0, 30, tzinfo=timezone.utc))
-    add_events(app, other, 3, action="message", ref="R-CCCC", actor_name="Mr Other")
-    response = admin.get("/admin/audit")
+               start=datetime(2024, 6, 1, 0, 30, tzinfo=UTC))
+    add_events(app, other_school, 3, action="message", ref="R-CCCC", actor_name="Mr Other")
+    response = admin_client.get("/admin/audit")
     page = text(response)
     assert response.status_code == 200 and "This trail cannot be edited." in page
     rows = audit_rows(page)
@@ -198,49 +183,49 @@ def test_audit_lists_the_schools_events_newest_first(app, admin, school, other):
     assert "Mr Other" not in page and "R-CCCC" not in page
 
 
-def test_audit_filters(app, admin, school):
+def test_audit_filters(app, admin_client, school):
     add_events(app, school, 3, action="note", ref="R-AAAA")
     add_events(app, school, 2, action="message", ref="R-AAAA")
     add_events(app, school, 4, action="note", ref="R-BBBB")
-    assert len(audit_rows(text(admin.get("/admin/audit?ref=r-aaaa")))) == 5
-    assert len(audit_rows(text(admin.get("/admin/audit?ref=AAAA&action=note")))) == 3
-    assert len(audit_rows(text(admin.get("/admin/audit?action=note")))) == 7
-    page = text(admin.get("/admin/audit?ref=R-ZZZZ"))
+    assert len(audit_rows(text(admin_client.get("/admin/audit?ref=r-aaaa")))) == 5
+    assert len(audit_rows(text(admin_client.get("/admin/audit?ref=AAAA&action=note")))) == 3
+    assert len(audit_rows(text(admin_client.get("/admin/audit?action=note")))) == 7
+    page = text(admin_client.get("/admin/audit?ref=R-ZZZZ"))
     assert 'id="audit-empty"' in page and "Nothing matches these filters." in page
 
 
-def test_bad_audit_filters_are_named_or_refused(admin):
-    response = admin.get("/admin/audit?ref=R-7K%3CQ")
+def test_bad_audit_filters_are_named_or_refused(admin_client):
+    response = admin_client.get("/admin/audit?ref=R-7K%3CQ")
     page = text(response)
     assert response.status_code == 422 and "A report reference looks like R-7KQ2." in page
     assert 'value="R-7K&lt;Q"' in page  # what was typed is kept
-    response = admin.get("/admin/audit?ref=r-bad!")
+    response = admin_client.get("/admin/audit?ref=r-bad!")
     assert response.status_code == 422 and 'value="r-bad!"' in text(response)
-    response = admin.get("/admin/audit?ref=" + "R" * 40)
+    response = admin_client.get("/admin/audit?ref=" + "R" * 40)
     assert response.status_code == 422 and "at most 12 characters" in text(response)
-    assert admin.get("/admin/audit?action=drop_table").status_code == 400
-    assert admin.get("/admin/audit?page=zzz").status_code == 200
+    assert admin_client.get("/admin/audit?action=drop_table").status_code == 400
+    assert admin_client.get("/admin/audit?page=zzz").status_code == 200
 
 
-def test_audit_pages_of_fifty(app, admin, school):
+def test_audit_pages_of_fifty(app, admin_client, school):
     add_events(app, school, 120)
-    first = text(admin.get("/admin/audit"))
+    first = text(admin_client.get("/admin/audit"))
     assert len(audit_rows(first)) == 50 and "Page 1 of 3" in first and "line 119" in first
     assert 'href="/admin/audit?page=2"' in first
-    last = text(admin.get("/admin/audit?page=3&action=view"))
+    last = text(admin_client.get("/admin/audit?page=3&action=view"))
     rows = audit_rows(last)
     assert len(rows) == 20 and rows[-1][-1] == "line 0" and 'href="/admin/audit?page=2&amp;action=view"' in last
 
 
-def test_audit_has_no_edit_or_delete_routes(app, admin, school):
+def test_audit_has_no_edit_or_delete_routes(app, admin_client, school):
     add_events(app, school, 1)
     with app.app_context():
         event_id = db.session.scalar(select(AuditEvent.id))
     for method in ("post", "put", "patch", "delete"):
-        assert getattr(admin, method)("/admin/audit").status_code == 405
+        assert getattr(admin_client, method)("/admin/audit").status_code == 405
     assert app.test_client().post("/admin/audit").status_code == 405
     for url in (f"/admin/audit/{event_id}", f"/admin/audit/{event_id}/delete", f"/admin/audit/{event_id}/edit"):
-        assert admin.post(url).status_code == 404
+        assert admin_client.post(url).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
 

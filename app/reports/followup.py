@@ -17,9 +17,10 @@ from app import notify
 from app.extensions import db, limiter
 from app.helplines import help_lines
 from app.models.base import to_minute, utcnow
+from app.models.report import Report
 from app.reports import bp, followup_session as visit_cookie
 from app.reports.followup_session import add_reporter_message, reporter_view
-from app.transactions import writes_on_get
+from app.transactions import begin_write, reads_first, retrying, writing
 
 MESSAGE_MAX = 4000
 
@@ -64,7 +65,7 @@ def expired_message() -> str:
 
 
 @bp.route("/report/follow-up", methods=["GET", "POST"])
-@writes_on_get  # remembers the visit, so only newer replies show as new
+@reads_first  # opening never waits for the write lock; remembering the visit is best effort
 def follow_up():
     if request.method == "POST":
         return _open_with_code()
@@ -103,6 +104,7 @@ def _open_with_code():
 
 
 @bp.route("/report/follow-up/message", methods=["POST"])
+@reads_first
 def follow_up_message():
     visit = visit_cookie.current_visit()
     report = visit_cookie.open_report(visit)
@@ -115,9 +117,10 @@ def follow_up_message():
             "to open your report again."))
     if not form.validate_on_submit():
         return _report_page(report, form=form, status=422)
-    key = visit_cookie.cookie_key(report)
+    key, report_id, body = visit_cookie.cookie_key(report), report.id, form.body.data
     try:
-        outbox_ids = add_reporter_message(report, form.body.data)
+        with writing():
+            outbox_ids = retrying(lambda: _add_message(report_id, body))
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.error("follow-up message not saved: database error")
@@ -129,13 +132,21 @@ def follow_up_message():
     return visit_cookie.keep_open(redirect(url_for("reports.follow_up", sent=1), 303), key)
 
 
+def _add_message(report_id: int, body: str) -> list[int]:
+    begin_write()
+    return add_reporter_message(db.session.get(Report, report_id), body)
+
+
 @bp.route("/report/follow-up/leave", methods=["POST"])
+@reads_first
 def follow_up_leave():
     """The close button, and quick exit's beacon: ends the follow-up on the server, not only here."""
     report = visit_cookie.open_report(visit_cookie.current_visit())
     if report is not None:
+        report_id = report.id
         try:
-            visit_cookie.end_followup(report)
+            with writing():
+                retrying(lambda: _end_followup(report_id))
         except SQLAlchemyError:
             db.session.rollback()
             current_app.logger.error("follow-up not closed on the server: database error")
@@ -159,11 +170,20 @@ def _report_page(report, form=None, status=200, mark_seen=False, sent=False, not
     return visit_cookie.keep_open(response, key)
 
 
+def _end_followup(report_id: int) -> None:
+    begin_write()
+    visit_cookie.end_followup(db.session.get(Report, report_id))
+
+
 def _mark_seen(report) -> None:
-    """Remember the visit, so the next one marks only newer replies as new. Not worth failing for."""
+    """Remember the visit, so the next one marks only newer replies as new. Not worth failing for
+    (nor waiting for: one attempt)."""
+    report_id = report.id
     try:
-        report.reporter_seen_at = to_minute(utcnow())
-        db.session.commit()
+        with writing():
+            begin_write()
+            db.session.get(Report, report_id).reporter_seen_at = to_minute(utcnow())
+            db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.error("follow-up visit not recorded: database error")

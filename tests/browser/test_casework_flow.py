@@ -5,12 +5,11 @@ import pytest
 
 from app.models import Role
 from conftest import PASSWORD, Factory
-from smtp_server import smtp_server  # noqa: F401  (fixture)
 from tests.browser.conftest import Audited, go, submit_and_audit
 
 
 @pytest.fixture
-def live_app(app_factory, tmp_path, smtp_server):  # noqa: F811
+def live_app(app_factory, tmp_path, smtp_server):
     return app_factory(WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
                        MAIL_PORT=smtp_server.port, OUTBOX_DELIVER_AFTER_REQUEST=True)
 
@@ -43,7 +42,7 @@ def file_report_in_korean(browser, live_server) -> str:
     return receipt
 
 
-def test_case_from_report_to_closure_with_two_way_follow_up(page, browser, live_server, counselor, smtp_server):  # noqa: F811
+def test_case_from_report_to_closure_with_two_way_follow_up(page, browser, live_server, counselor, smtp_server):
     receipt = file_report_in_korean(browser, live_server)
     [alert] = smtp_server.wait_for(1)
     assert alert.rcpt_tos == ["counselor@alpha.example"] and "OrangeFox" not in alert.body

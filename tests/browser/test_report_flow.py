@@ -4,12 +4,11 @@ import pytest
 
 from app.models import Role
 from conftest import Factory
-from smtp_server import smtp_server  # noqa: F401  (fixture)
 from tests.browser.conftest import Audited
 
 
 @pytest.fixture
-def live_app(app_factory, tmp_path, smtp_server):  # noqa: F811
+def live_app(app_factory, tmp_path, smtp_server):
     return app_factory(WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
                        MAIL_PORT=smtp_server.port, OUTBOX_DELIVER_AFTER_REQUEST=True)
 
@@ -33,7 +32,7 @@ def tab_to(page, predicate_js: str, limit: int = 60):
     raise AssertionError(f"Tab never reached: {predicate_js}")
 
 
-def test_phone_keyboard_only_report_in_korean(browser, live_server, schools, smtp_server):  # noqa: F811
+def test_phone_keyboard_only_report_in_korean(browser, live_server, schools, smtp_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740},
                                   locale="ko-KR", extra_http_headers={"Accept-Language": "ko-KR,ko;q=0.9"},
                                   is_mobile=True, has_touch=True)
