@@ -65,7 +65,7 @@ def test_a_teacher_reset_forces_the_student_to_choose_a_new_password(app, factor
     teacher = factory.user(school, Role.TEACHER, display_name="Teacher Kim")
     tclient = as_user(teacher)
     response = tclient.post("/classes/new", data={"name": "2-3", "grade": "8", "school_year": "2026", "locale": "en"})
-    class_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    class_id = int(re.search(r"/classes/(\d+)", response.headers["Location"]).group(1))
     tclient.post(f"/classes/{class_id}/roster/add", data={"names": "Minji"})
     with app.app_context():
         student_id = db.session.scalar(select(User.id).where(User.role == Role.STUDENT))

@@ -25,6 +25,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from conftest import Factory
 
 RIGHT = {"photo-vs-post": "disagree", "parts-of-consent": "reversible,specific", "silence": "false"}
 PASS_MARK = {"sample-consent": 80, "sample-help": 100}
@@ -59,6 +60,11 @@ def save(app, *objects) -> list:
         db.session.add_all(objects)
         db.session.commit()
         return [getattr(o, "id", None) for o in objects]
+
+
+def make_class(app, school, members, name="2-3") -> int:
+    """A class of `school` with these members enrolled (for modules that seed a class directly)."""
+    return Factory(app).classroom(school, *members, name=name)
 
 
 def assign(app, class_id, module_id, due_in_days=None, chosen=(), excused=()) -> int:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import csrf_token
-from test_followup import URL, file_report, open_with, text
+from conftest import csrf_token, report_receipt
+from test_followup import ANSWERS, URL, open_with, text
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def school(factory):
 
 
 def test_quick_exit_then_reopen_with_a_copied_cookie_shows_the_code_form(app, client, school):
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     open_with(client, receipt)
     page = text(client.get(URL))
     assert "Received — waiting" in page and "data-followup-leave" in page

@@ -10,10 +10,10 @@ from app import notify
 from app.extensions import db
 from app.models import Role, School, User
 from app.models.base import utcnow
-from conftest import Factory, login
+from conftest import REPORTER as CLIENT, Factory, login, report_receipt
 from db_dump import dump_rows
 from smtp_server import smtp_server  # noqa: F401  (fixture)
-from test_followup import CLIENT, URL, file_report, open_with
+from test_followup import ANSWERS, URL, open_with
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def _logged_in_student(app):
 def test_a_dump_does_not_line_a_students_login_up_with_their_report(mail_app, smtp_server):  # noqa: F811
     client, _student = _logged_in_student(mail_app)
     logged_in_at = utcnow()
-    receipt = file_report(client)
+    receipt = report_receipt(client, **ANSWERS)
     open_with(client, receipt)
     client.post(f"{URL}/message", data={"body": "Also in PurpleOwl2"})
     with mail_app.app_context():
@@ -58,7 +58,7 @@ def test_a_dump_does_not_line_a_students_login_up_with_their_report(mail_app, sm
 
 def test_report_creation_is_stored_to_the_hour(app, client):
     Factory(app).school("ALPHA")
-    file_report(client)
+    report_receipt(client, **ANSWERS)
     with app.app_context():
         [report] = [r for t, r in dump_rows(app) if t == "reports"]
         assert report["created_at"].minute == 0 and report["created_at"].second == 0

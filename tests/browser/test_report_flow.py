@@ -119,6 +119,7 @@ def test_quick_exit_from_the_follow_up_closes_it_on_the_server(browser, live_app
     page.fill("#code", receipt)
     page.keyboard.press("Enter")
     page.wait_for_selector("form[data-followup-leave]")
+    page.wait_for_load_state("load")  # report.js is deferred: Esc does nothing until it has run
     [copied] = [c for c in context.cookies() if c["name"] == "dari_followup"]
     page.keyboard.press("Escape")
     page.wait_for_url("https://www.google.com/**")
