@@ -7,12 +7,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.helplines import help_lines
+from app.i18n import install_fast_gettext
 from app.models import Classroom, Enrollment, Role
 
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 
 
 def register(app: Flask) -> None:
+    install_fast_gettext(app)
+
     @app.context_processor
     def globals_for_templates():
         return {
