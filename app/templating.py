@@ -1,8 +1,9 @@
 """What every template can use."""
-from flask import Flask, current_app, request
+from flask import Flask, current_app, get_template_attribute, request
 from flask_babel import format_date, format_time, get_locale
 
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.extensions import db
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     def globals_for_templates():
         return {
             "help_lines": help_lines,
+            "help_list_html": help_list_html,
             "current_locale": str(get_locale()),
             "language_names": LANGUAGE_NAMES,
             "languages": current_app.config["LANGUAGES"],
@@ -55,6 +57,17 @@ def _current_user_classes() -> list[Classroom]:
         .order_by(Classroom.name)
     )
     return list(db.session.scalars(stmt))
+
+
+def help_list_html(class_: str = "") -> Markup:
+    """The help lines as HTML. Every page shows them and they differ only by language, so each
+    worker renders them once per locale (and list style), not once per request."""
+    key = (str(get_locale()), class_)
+    cache = current_app.extensions.setdefault("dari_help_lists", {})
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = Markup(get_template_attribute("_helplines.html", "help_list")(help_lines(), class_))
+    return html
 
 
 def school_time(moment) -> str:

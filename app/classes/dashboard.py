@@ -5,6 +5,7 @@ import io
 
 from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from werkzeug.utils import secure_filename
 
 from app.classes import bp, progress
@@ -146,7 +147,8 @@ class StatusText:
         key = (cell.status, cell.step, cell.steps, cell.best, cell.overdue)
         found = self._cells.get(key)
         if found is None:
-            css = f"cell cell-{cell.status}" + (" is-overdue" if cell.overdue else "")
-            score = None if cell.best is None else self.best(cell.best)
-            found = self._cells[key] = (css, self(cell), score, cell.overdue)
+            # Escaped once here, so the template's autoescape has nothing left to do for 320 cells.
+            css = Markup(f"cell cell-{cell.status}" + (" is-overdue" if cell.overdue else ""))
+            score = None if cell.best is None else escape(self.best(cell.best))
+            found = self._cells[key] = (css, escape(self(cell)), score, cell.overdue)
         return found

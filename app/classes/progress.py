@@ -113,6 +113,20 @@ def _progress(students, module_ids: list[str]) -> dict:
     return {(p.user_id, p.module_id): p for p in db.session.execute(stmt)}
 
 
+class GridProgress(NamedTuple):
+    """A lesson's progress as the grid needs it: no timestamps to convert for every cell."""
+    current_step: int
+    completed_at: bool | None  # True when finished (the grid only asks whether it is None)
+
+
+def _grid_progress(students, module_ids: list[str]) -> dict:
+    stmt = select(
+        LessonProgress.user_id, LessonProgress.module_id, LessonProgress.current_step,
+        LessonProgress.completed_at.is_not(None),
+    ).where(LessonProgress.user_id.in_(students), LessonProgress.module_id.in_(module_ids))
+    return {(u, m): GridProgress(step, True if done else None) for u, m, step, done in db.session.execute(stmt)}
+
+
 def _standings(students, module_ids: list[str]) -> dict:
     stmt = (
         select(
@@ -160,7 +174,7 @@ def build_dashboard(classroom_id: int, now: datetime | None = None) -> Dashboard
     columns = class_columns(classroom_id)
     students = grid_students(classroom_id)
     module_ids = [c.module.id for c in columns]
-    progress = _progress(class_students(classroom_id), module_ids)
+    progress = _grid_progress(class_students(classroom_id), module_ids)
     standings = _standings(class_students(classroom_id), module_ids)
     overdue = [c.assignment.is_overdue(now) for c in columns]  # once per column, not per cell
     rows = []
