@@ -141,8 +141,9 @@ def pages(seeded: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def count_queries(app, cookie: str, path: str, logged_in: bool) -> int:
-    """SQL statements one request runs, in-process on the same database (after one warm-up)."""
+def count_queries(app, cookie: str, path: str, logged_in: bool) -> tuple[int, float]:
+    """SQL statements one request runs, in-process on the same database (after one warm-up), and
+    the CPU milliseconds a request takes in-process (steadier than wall time on a busy machine)."""
     from sqlalchemy import event
 
     from app.extensions import db
@@ -166,7 +167,14 @@ def count_queries(app, cookie: str, path: str, logged_in: bool) -> int:
         event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200, (path, response.status_code)
     assert not logged_in or b"/logout" in response.data or path.endswith(".csv"), f"{path}: not logged in"
-    return len(statements)
+    return len(statements), cpu_ms(client, path, headers)
+
+
+def cpu_ms(client, path: str, headers: dict | None = None, requests: int = 30) -> float:
+    started = time.process_time()
+    for _ in range(requests):
+        client.get(path, headers=headers or {})
+    return (time.process_time() - started) * 1000 / requests
 
 
 def serve(argv: list[str], env: dict, port: int) -> subprocess.Popen:
@@ -294,6 +302,12 @@ def run(app, seeded: dict, load, args, bare_url: str, base: str) -> None:
         assert landed == path, f"{name}: {path} led to {landed}"
         queries[name] = count_queries(app, people[who].cookie(), path, who != "anonymous")
         load(base + path, people[who].cookie(), 1, args.connections)  # warm up both workers
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_bare import app as bare_app
+
+    bare_client = bare_app.test_client()
+    bare_client.get("/")
+    queries["bare"] = (0, cpu_ms(bare_client, "/", requests=300))
     load(bare_url, "", 1, args.connections)
     bare_before = load(bare_url, "", args.duration, args.connections)
     for _ in range(args.rounds):
@@ -306,8 +320,8 @@ def run(app, seeded: dict, load, args, bare_url: str, base: str) -> None:
 
 
 def print_table(results: dict, queries: dict) -> None:
-    print("\n| page | req/s | bare req/s | ratio to bare | target | p50 | p99 | SQL per request |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| page | req/s | bare req/s | ratio to bare | target | p50 | p99 | SQL per request | CPU ms in-process |")
+    print("|---|---|---|---|---|---|---|---|---|")
     missed = []
     for name, runs in results.items():
         ratios = [page.rps / bare for page, bare in runs]
@@ -320,7 +334,8 @@ def print_table(results: dict, queries: dict) -> None:
         missed += [] if ok else [name]
         print(f"| {name} | {statistics.median(p.rps for p, _ in runs):.0f} | {statistics.median(b for _, b in runs):.0f} "
               f"| {ratio:.2f}{spread} | ≥ {target:.2f} | {page.p50:.1f} ms | {p99:.1f} ms (< {ceiling}) "
-              f"| {queries[name]} |" + (f" {errors} errors" if errors else ""))
+              f"| {queries[name][0]} | {queries[name][1]:.1f} |" + (f" {errors} errors" if errors else ""))
+    print(f"\n(the bare page takes {queries['bare'][1]:.2f} CPU ms in-process)")
     print("\nevery page meets its target" if not missed else f"\nbelow target: {', '.join(missed)}")
 
 
