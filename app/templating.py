@@ -1,22 +1,27 @@
 """What every template can use."""
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, get_template_attribute, request, url_for
 from flask_babel import format_date, format_time, get_locale
 
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.extensions import db
 from app.helplines import help_lines
+from app.i18n import install_fast_gettext
 from app.models import Classroom, Enrollment, Role
 
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 
 
 def register(app: Flask) -> None:
+    install_fast_gettext(app)
+
     @app.context_processor
     def globals_for_templates():
         return {
             "help_lines": help_lines,
+            "help_list_html": help_list_html,
             "current_locale": str(get_locale()),
             "language_names": LANGUAGE_NAMES,
             "languages": current_app.config["LANGUAGES"],
@@ -60,6 +65,17 @@ def _report_url() -> str:
     and the language travel in the link instead. The id, not the code: no query on every page."""
     school = current_user.school_id if current_user.is_authenticated else None
     return url_for("reports.start", school=school, lang=str(get_locale()))
+
+
+def help_list_html(class_: str = "") -> Markup:
+    """The help lines as HTML. Every page shows them and they differ only by language, so each
+    worker renders them once per locale (and list style), not once per request."""
+    key = (str(get_locale()), class_)
+    cache = current_app.extensions.setdefault("dari_help_lists", {})
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = Markup(get_template_attribute("_helplines.html", "help_list")(help_lines(), class_))
+    return html
 
 
 def school_time(moment) -> str:

@@ -132,7 +132,7 @@ def test_nav_counts_reports_needing_attention(app, counsel_world, as_user):
     assert count(park) == 2 and 'href="/counsel/"' in text(park.get("/account/"))
     with count_queries(app) as statements:
         park.get("/counsel/")
-    assert sum("count(reports.id)" in s for s in statements) == 1  # one query per page, whatever it shows
+    assert sum("count(reports.id)" in s for s in statements) <= 1  # at most one query per page (cached a short while)
     park.get(f"/counsel/reports/{counsel_world.r.bullying.id}")
     assert count(park) == 1
     park.get(f"/counsel/reports/{counsel_world.r.urgent.id}")

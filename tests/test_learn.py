@@ -121,16 +121,21 @@ def test_reflection_for_an_unknown_block_is_404(student_client):
 
 def test_lesson_page_runs_a_fixed_small_number_of_queries(app, student_client):
     student_client.post("/learn/sample-consent/reflect/my-line", data={"text": "x"})
-    statements = []
+    statements, seen = [], set()
     with app.app_context():
         engine = db.engine
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        for n in (1, 2, 3):
+        for n in (1, 2, 3, 3):
             before = len(statements)
             assert student_client.get(f"/learn/sample-consent/step/{n}").status_code == 200
-            assert len(statements) - before <= 7, statements[before:]  # 7th: the menu's to-do count
+            # Moving records the position (a write transaction of its own); rereading only reads.
+            limit = 4 if f"step/{n}" in seen else 9  # (incl. the menu's to-do count)
+            seen.add(f"step/{n}")
+            assert len(statements) - before <= limit, statements[before:]
+            if limit == 4:
+                assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements[before:])
     finally:
         event.remove(engine, "before_cursor_execute", listener)
 

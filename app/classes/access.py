@@ -1,5 +1,5 @@
 """Who may see and change a class. The one place that answers it."""
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import exists, select
 
@@ -12,9 +12,13 @@ teacher_only = role_required(Role.TEACHER)
 
 
 def teaches(classroom_id: int, user_id: int) -> bool:
-    return db.session.scalar(
-        select(exists().where(Enrollment.classroom_id == classroom_id, Enrollment.user_id == user_id))
-    )
+    """Asked once per request per class: class_or_404 and can_manage both ask on most pages."""
+    known = g.setdefault("dari_teaches", {})
+    if (classroom_id, user_id) not in known:
+        known[classroom_id, user_id] = bool(db.session.scalar(
+            select(exists().where(Enrollment.classroom_id == classroom_id, Enrollment.user_id == user_id))
+        ))
+    return known[classroom_id, user_id]
 
 
 def class_or_404(class_id: int, manage: bool = True) -> Classroom:

@@ -3,8 +3,9 @@ Teachers of the class and school admins (read-only) may look; the rules live in 
 import csv
 import io
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from werkzeug.utils import secure_filename
 
 from app.classes import bp, progress
@@ -23,10 +24,23 @@ def dashboard(class_id: int):
     classroom = class_or_404(class_id, manage=False)
     board = progress.build_dashboard(classroom.id)
     sort = progress.resolve_sort(request.args.get("sort"), board.columns)
+    labels = StatusText()
+    # One link per row: built once, the student id appended in the template.
+    student_url = url_for("classes.student_detail", class_id=classroom.id, student_id=0).removesuffix("0")
     return render_template(
-        "classes/dashboard.html", classroom=classroom, board=board, rows=progress.sorted_rows(board, sort),
-        sort=sort, status_text=StatusText(), locale=locale(), can_manage=can_manage(classroom),
+        "classes/dashboard.html", classroom=classroom, board=board, grid=grid(progress.sorted_rows(board, sort), labels),
+        student_url=student_url, sort=sort, status_text=labels, locale=locale(), can_manage=can_manage(classroom),
     )
+
+
+def grid(rows: list[progress.Row], labels: "StatusText") -> list[tuple]:
+    """The grid as plain tuples with every text already translated, so the template only prints:
+    (student id, name, username, modules done, cells), a cell being (css class, status, score, overdue)."""
+    return [
+        (row.student.id, row.student.display_name, row.student.username or "", labels.of(row.done, row.assigned),
+         [labels.cell(cell) for cell in row.cells])
+        for row in rows
+    ]
 
 
 @bp.route("/classes/<int:class_id>/dashboard.csv")
@@ -95,7 +109,8 @@ def student_detail(class_id: int, student_id: int):
 
 
 class StatusText:
-    """A cell's status in words. Translated once per request: a grid asks hundreds of times."""
+    """A cell's status in words. Translated once per request, and each distinct cell worded once:
+    a grid of 40 x 8 has a few dozen distinct cells, not 320."""
 
     def __init__(self):
         self.fixed = {
@@ -109,6 +124,8 @@ class StatusText:
         self.overdue_tag = _("Overdue")
         self._best = _("Best score %(score)d%%")
         self._of = _("%(done)d of %(assigned)d")
+        self._texts: dict[tuple, str] = {}
+        self._cells: dict[tuple, tuple] = {}
 
     def best(self, score: int) -> str:
         return self._best % {"score": score}
@@ -117,7 +134,22 @@ class StatusText:
         return self._of % {"done": done, "assigned": assigned}
 
     def __call__(self, cell: progress.Cell, with_overdue: bool = False) -> str:
-        text = self.fixed.get(cell.status) or self.in_progress % {"n": cell.step, "m": cell.steps}
-        if with_overdue and cell.overdue:
-            text = self.overdue % {"status": text}
+        key = (cell.status, cell.step, cell.steps, with_overdue and cell.overdue)
+        text = self._texts.get(key)
+        if text is None:
+            text = self.fixed.get(cell.status) or self.in_progress % {"n": cell.step, "m": cell.steps}
+            if with_overdue and cell.overdue:
+                text = self.overdue % {"status": text}
+            self._texts[key] = text
         return text
+
+    def cell(self, cell: progress.Cell) -> tuple[str, str, str | None, bool]:
+        """(css class, status, best score or None, overdue) for one grid cell."""
+        key = (cell.status, cell.step, cell.steps, cell.best, cell.overdue)
+        found = self._cells.get(key)
+        if found is None:
+            # Escaped once here, so the template's autoescape has nothing left to do for 320 cells.
+            css = Markup(f"cell cell-{cell.status}" + (" is-overdue" if cell.overdue else ""))
+            score = None if cell.best is None else escape(self.best(cell.best))
+            found = self._cells[key] = (css, escape(self(cell)), score, cell.overdue)
+        return found

@@ -3,11 +3,11 @@ Each function runs a fixed number of queries whatever the class size (bulk IN / 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from app.classes.access import students_of
 from app.content import library
 from app.content.loader import Module
 from app.content.schemas import Question
@@ -52,9 +52,16 @@ class Column:
         return round(sum(self.scores) / len(self.scores)) if self.scores else None
 
 
+class Student(NamedTuple):
+    """What the grid shows of a student: three columns, not a whole ORM object per row."""
+    id: int
+    display_name: str
+    username: str | None
+
+
 @dataclass
 class Row:
-    student: User
+    student: Student
     cells: list[Cell]
 
     @property
@@ -106,6 +113,20 @@ def _progress(students, module_ids: list[str]) -> dict:
     return {(p.user_id, p.module_id): p for p in db.session.execute(stmt)}
 
 
+class GridProgress(NamedTuple):
+    """A lesson's progress as the grid needs it: no timestamps to convert for every cell."""
+    current_step: int
+    completed_at: bool | None  # True when finished (the grid only asks whether it is None)
+
+
+def _grid_progress(students, module_ids: list[str]) -> dict:
+    stmt = select(
+        LessonProgress.user_id, LessonProgress.module_id, LessonProgress.current_step,
+        LessonProgress.completed_at.is_not(None),
+    ).where(LessonProgress.user_id.in_(students), LessonProgress.module_id.in_(module_ids))
+    return {(u, m): GridProgress(step, True if done else None) for u, m, step, done in db.session.execute(stmt)}
+
+
 def _standings(students, module_ids: list[str]) -> dict:
     stmt = (
         select(
@@ -119,7 +140,7 @@ def _standings(students, module_ids: list[str]) -> dict:
     return {(u, m): (best, n, bool(passed)) for u, m, best, n, passed in db.session.execute(stmt)}
 
 
-def _cell(student_id: int, column: Column, progress, standing, now: datetime) -> Cell:
+def _cell(student_id: int, column: Column, progress, standing, now: datetime, overdue: bool | None = None) -> Cell:
     if column.chosen and student_id not in column.chosen:
         return Cell(NOT_ASSIGNED)
     if student_id in column.excused:
@@ -132,23 +153,36 @@ def _cell(student_id: int, column: Column, progress, standing, now: datetime) ->
         status, step = DONE, steps
     else:
         status, step = IN_PROGRESS, max(1, min(progress.current_step, steps))
-    overdue = column.assignment.is_overdue(now) and not (status == DONE and passed)
-    return Cell(status, step, steps, best, attempts, passed, overdue)
+    if overdue is None:
+        overdue = column.assignment.is_overdue(now)
+    return Cell(status, step, steps, best, attempts, passed, overdue and not (status == DONE and passed))
+
+
+def grid_students(classroom_id: int) -> list[Student]:
+    """The class's students by display name, as plain tuples."""
+    stmt = (
+        select(User.id, User.display_name, User.username)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.classroom_id == classroom_id, User.role == Role.STUDENT)
+        .order_by(User.display_name, User.username)
+    )
+    return [Student(*row) for row in db.session.execute(stmt)]
 
 
 def build_dashboard(classroom_id: int, now: datetime | None = None) -> Dashboard:
     now = now or utcnow()
     columns = class_columns(classroom_id)
-    students = students_of(classroom_id)
+    students = grid_students(classroom_id)
     module_ids = [c.module.id for c in columns]
-    progress = _progress(class_students(classroom_id), module_ids)
+    progress = _grid_progress(class_students(classroom_id), module_ids)
     standings = _standings(class_students(classroom_id), module_ids)
+    overdue = [c.assignment.is_overdue(now) for c in columns]  # once per column, not per cell
     rows = []
     for student in students:
         cells = []
-        for column in columns:
+        for column, late in zip(columns, overdue):
             key = (student.id, column.module.id)
-            cell = _cell(student.id, column, progress.get(key), standings.get(key), now)
+            cell = _cell(student.id, column, progress.get(key), standings.get(key), now, late)
             if cell.counts:
                 column.assigned += 1
                 column.done += cell.status == DONE

@@ -10,6 +10,7 @@ from app.content.schemas import Question, Quiz
 from app.extensions import db
 from app.models import QuizAnswer, QuizAttempt
 from app.models.base import utcnow
+from app.transactions import begin_write, retrying, writing
 
 FIELD_PREFIX = "q-"
 ALLOWED_FIELDS = {"csrf_token", "attempt", "submit"}
@@ -19,15 +20,31 @@ class Tampered(ValueError):
     """A submission no honest form could produce: answered with 400, nothing recorded."""
 
 
-def open_attempt(user_id: int, module: Module, locale: str) -> QuizAttempt:
-    """The student's unsubmitted attempt at this quiz, or a new one with freshly shuffled options."""
+def _open(user_id: int, module: Module) -> QuizAttempt | None:
     attempt = db.session.scalar(
         select(QuizAttempt)
         .where(QuizAttempt.user_id == user_id, QuizAttempt.module_id == module.id)
         .where(QuizAttempt.submitted_at.is_(None))
         .order_by(QuizAttempt.id.desc())
     )
-    if attempt is not None and _order_fits(attempt.option_order, module.quiz):
+    return attempt if attempt is not None and _order_fits(attempt.option_order, module.quiz) else None
+
+
+def open_attempt(user_id: int, module: Module, locale: str) -> QuizAttempt:
+    """The student's unsubmitted attempt at this quiz, or a new one with freshly shuffled options.
+    Reopening the quiz only reads; the write lock is taken only to start an attempt."""
+    attempt = _open(user_id, module)
+    if attempt is not None:
+        return attempt
+    with writing():
+        return retrying(lambda: _start(user_id, module, locale))
+
+
+def _start(user_id: int, module: Module, locale: str) -> QuizAttempt:
+    begin_write()
+    attempt = _open(user_id, module)  # a second tab may have started one meanwhile
+    if attempt is not None:
+        db.session.rollback()
         return attempt
     rng = random.SystemRandom()
     order = {}

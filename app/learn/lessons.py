@@ -11,7 +11,7 @@ from app.learn.forms import ReflectionForm
 from app.learn.grading import standings
 from app.models import LessonProgress, QuizAttempt, ReflectionAnswer, Role
 from app.models.base import utcnow
-from app.transactions import writes_on_get
+from app.transactions import begin_write, retrying, writing
 
 
 def locale() -> str:
@@ -69,7 +69,6 @@ def module_page(module_id: str):
 
 
 @bp.route("/<module_id>/step/<int:number>")
-@writes_on_get  # remembers where the student is, for resuming
 @login_required
 def step(module_id: str, number: int):
     module = module_or_404(module_id)
@@ -77,11 +76,9 @@ def step(module_id: str, number: int):
     if not 1 <= number <= lesson.step_count:
         abort(404)
     progress = progress_for(module.id)
-    if progress is None:
-        progress = LessonProgress(user_id=current_user.id, module_id=module.id)
-        db.session.add(progress)
-    progress.visit(number)
-    db.session.commit()
+    if progress is None or progress.current_step != number:
+        remember_position(current_user.id, module.id, number)
+        progress = progress_for(module.id)
     current = lesson.steps[number - 1]
     reflect_ids = [b.id for b in current.blocks if b.kind == "reflect"]
     saved = {}
@@ -101,6 +98,24 @@ def step(module_id: str, number: int):
         "learn/step.html", module=module, lesson=lesson, step=current, progress=progress,
         saved=saved, chosen=chosen, form=ReflectionForm(),
     )
+
+
+def remember_position(user_id: int, module_id: str, number: int) -> None:
+    """Where the student is, for resuming. Written only when it moved: rereading a step, or
+    arriving by Next (whose POST already recorded it), reads without waiting for the write lock."""
+    def work() -> None:
+        begin_write()
+        progress = db.session.scalar(
+            select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.module_id == module_id)
+        )
+        if progress is None:
+            progress = LessonProgress(user_id=user_id, module_id=module_id)
+            db.session.add(progress)
+        progress.visit(number)
+        db.session.commit()
+
+    with writing():
+        retrying(work)
 
 
 @bp.route("/<module_id>/step/<int:number>", methods=["POST"])

@@ -9,11 +9,9 @@ from app.extensions import db
 from app.learn import bp, grading
 from app.learn.lessons import locale, module_or_404
 from app.models import QuizAttempt
-from app.transactions import writes_on_get
 
 
 @bp.route("/<module_id>/quiz")
-@writes_on_get  # opening a quiz starts an attempt
 @login_required
 def quiz(module_id: str):
     module = module_or_404(module_id)

@@ -1,0 +1,343 @@
+"""Benchmark (not a test): Dari's pages against a bare Flask page, both under gunicorn on loopback.
+
+    .venv/bin/python scripts/bench.py [--duration 3] [--connections 16] [--rounds 1]
+
+Seeds the big demo school (plus one class of 40 students with all 8 modules, a student, a teacher
+and a counselor with two-factor on) into a fresh SQLite file, serves Dari (`wsgi:app`) and the
+bare page (`scripts/bench_bare.py`) with the same gunicorn settings, logs in through the real
+forms, then loads each page with wrk (or a small Python load generator where wrk is missing),
+measuring the bare page right before and after each Dari page: the ratio is the page's req/s over
+the mean of those two. Queries per request are counted in-process on the same database.
+Prints a Markdown table (the README's "Performance" section shows the latest)."""
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+UA = "dari-bench/1"
+WORKERS = 2
+TEACHER, STUDENT, COUNSELOR = "bench-teacher@big.dari.kr", "s5001", "counselor@demo.dari.kr"
+PASSWORD = "bench-pass-2026"
+# What each page must reach, as a ratio to the bare page (issue 16), and its p99 ceiling in ms.
+TARGETS = {
+    "landing (anonymous)": (0.80, 50), "/report GET": (0.80, 50), "student home": (0.50, 50),
+    "lesson step": (0.60, 50), "quiz": (0.50, 50), "counselor inbox": (0.40, 50),
+    "class dashboard 40 x 8": (0.30, 100), "item analysis": (0.30, 50), "CSV export": (0.30, 50),
+}
+
+
+@dataclass
+class Run:
+    rps: float
+    p50: float
+    p99: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(app) -> dict:
+    """The big demo, a 40 x 8 class, and accounts whose passwords and codes the script knows."""
+    import random
+
+    import pyotp
+    from sqlalchemy import select
+
+    from app.cli import _demo_reports
+    from app.content import library
+    from app.demo_big import BIG_SCHOOL, add_students, seed_class
+    from app.extensions import db
+    from app.models import Role, School, User
+    from app.models.base import utcnow
+    from app.passwords import hash_password
+
+    with app.app_context():
+        db.create_all()
+        result = app.test_cli_runner().invoke(args=["demo", "--big"])
+        assert result.exit_code == 0, result.output
+        big = db.session.scalar(select(School).where(School.code == BIG_SCHOOL[1]))
+        teacher = User(school_id=big.id, role=Role.TEACHER, email=TEACHER, display_name="Bench Teacher")
+        teacher.set_password(PASSWORD)
+        db.session.add(teacher)
+        db.session.flush()
+        rng = random.Random(16)
+        students = add_students(big.id, 40, hash_password(PASSWORD), rng, start=5001)
+        modules = library().modules
+        class_id = seed_class(big.id, "3-9", 12, teacher.id, students, modules, rng, utcnow())
+        counselor = db.session.scalar(select(User).where(User.email == COUNSELOR))
+        counselor.totp_secret, counselor.totp_enabled_at = pyotp.random_base32(), utcnow()
+        counselor.set_password(PASSWORD)
+        db.session.commit()
+        _demo_reports(counselor.school)
+        return {"class_id": class_id, "module": modules[0].id, "totp": counselor.totp_secret}
+
+
+class Browser:
+    """A person with a cookie jar, logging in through the real forms."""
+
+    def __init__(self, base: str):
+        self.base, self.jar = base, CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener.addheaders = [("User-Agent", UA)]
+
+    def get(self, path: str) -> tuple[str, str]:
+        with self.opener.open(self.base + path) as response:
+            return response.geturl().removeprefix(self.base), response.read().decode()
+
+    def submit(self, path: str, fields: dict, page: str | None = None) -> str:
+        """Post a form with the CSRF token from `page` (or from a fresh GET of `path`)."""
+        if page is None:
+            _, page = self.get(path)
+        tokens = dict(re.findall(r'name="((?:\w+-)?csrf_token)"[^>]*value="([^"]+)"', page))
+        data = {**fields, **tokens}
+        with self.opener.open(self.base + path, urlencode(data).encode()) as response:
+            return response.read().decode()
+
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+def log_in(base: str, seeded: dict) -> dict[str, Browser]:
+    import pyotp
+
+    people = {"anonymous": Browser(base), "student": Browser(base), "teacher": Browser(base), "counselor": Browser(base)}
+    people["student"].submit("/login", {"school_code": "BIG", "username": STUDENT, "password": PASSWORD})
+    people["teacher"].submit("/login/staff", {"email": TEACHER, "password": PASSWORD})
+    page = people["counselor"].submit("/login/staff", {"email": COUNSELOR, "password": PASSWORD})
+    code = pyotp.TOTP(seeded["totp"]).now()
+    people["counselor"].submit("/login/verify", {"otp-code": code, "otp-submit": "Continue"}, page)
+    return people
+
+
+def pages(seeded: dict) -> list[tuple[str, str, str]]:
+    c, m = seeded["class_id"], seeded["module"]
+    return [
+        ("landing (anonymous)", "anonymous", "/"),
+        ("/report GET", "anonymous", "/report"),
+        ("student home", "student", "/"),
+        ("lesson step", "student", f"/learn/{m}/step/2"),
+        ("quiz", "student", f"/learn/{m}/quiz"),
+        ("counselor inbox", "counselor", "/counsel/"),
+        ("class dashboard 40 x 8", "teacher", f"/classes/{c}/dashboard"),
+        ("item analysis", "teacher", f"/classes/{c}/modules/{m}/items"),
+        ("CSV export", "teacher", f"/classes/{c}/dashboard.csv"),
+    ]
+
+
+def count_queries(app, cookie: str, path: str, logged_in: bool) -> tuple[int, float]:
+    """SQL statements one request runs, in-process on the same database (after one warm-up), and
+    the CPU milliseconds a request takes in-process (steadier than wall time on a busy machine)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    client = app.test_client()
+    for pair in filter(None, cookie.split("; ")):
+        client.set_cookie(*pair.split("=", 1))  # a Cookie header would be dropped by the test client
+    headers = {"User-Agent": UA}
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    client.get(path, headers=headers)
+
+    def listener(*args):
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(path, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200, (path, response.status_code)
+    assert not logged_in or b"/logout" in response.data or path.endswith(".csv"), f"{path}: not logged in"
+    return len(statements), cpu_ms(client, path, headers)
+
+
+def cpu_ms(client, path: str, headers: dict | None = None, requests: int = 30) -> float:
+    started = time.process_time()
+    for _ in range(requests):
+        client.get(path, headers=headers or {})
+    return (time.process_time() - started) * 1000 / requests
+
+
+def serve(argv: list[str], env: dict, port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-k", "sync", "-b", f"127.0.0.1:{port}",
+           "--log-level", "warning", *argv]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"server did not start: {' '.join(cmd)}")
+            time.sleep(0.1)
+    raise SystemExit("server did not answer in 30 s")
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def load_wrk(url: str, cookie: str, seconds: float, connections: int) -> Run:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-H", f"User-Agent: {UA}"]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
+    if "99" not in latency:
+        raise SystemExit(f"could not read wrk's output for {url}:\n{out}")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    if socket_errors:
+        print(f"  wrk: socket errors {socket_errors.group(1)} on {url}", file=sys.stderr)
+    return Run(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), _ms(latency["50"]), _ms(latency["99"]),
+               int(errors.group(1)) if errors else 0)
+
+
+def load_python(url: str, cookie: str, seconds: float, connections: int) -> Run:
+    """Where wrk is missing: threads each looping on one keep-alive connection."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    headers = {"User-Agent": UA, **({"Cookie": cookie} if cookie else {})}
+    times: list[float] = []
+    errors = [0]
+    stop = time.perf_counter() + seconds
+
+    def worker():
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            conn.request("GET", parts.path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            times.append((time.perf_counter() - start) * 1000)
+            errors[0] += response.status >= 400
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    q = statistics.quantiles(times, n=100)
+    return Run(len(times) / seconds, statistics.median(times), q[98], errors[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=1, help="measure every page this many times")
+    parser.add_argument("--profile", metavar="PAGE", help="instead, profile PAGE (a name from the table) in-process "
+                        "with pyinstrument (requirements-dev) and print where the time goes")
+    args = parser.parse_args()
+    load = load_wrk if shutil.which("wrk") else load_python
+    tmp = tempfile.mkdtemp(prefix="dari-bench-")
+    env = {**os.environ, "DARI_CONFIG": "development", "DARI_INSTANCE_DIR": tmp,
+           "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "PYTHONPATH": str(ROOT)}
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+
+    started = time.perf_counter()
+    app = create_app()
+    seeded = seed(app)
+    print(f"seeded in {time.perf_counter() - started:.0f} s; {WORKERS} sync gunicorn workers each, "
+          f"{load.__name__.removeprefix('load_')} with {args.connections} connections, {args.duration:g} s a run")
+    bare_port, dari_port = free_port(), free_port()
+    servers = [serve(["--chdir", str(ROOT / "scripts"), "bench_bare:app"], env, bare_port),
+               serve(["wsgi:app"], env, dari_port)]
+    try:
+        run(app, seeded, load, args, f"http://127.0.0.1:{bare_port}/", f"http://127.0.0.1:{dari_port}")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def profile(app, people: dict, seeded: dict, wanted: str, requests: int = 100) -> None:
+    from pyinstrument import Profiler
+
+    name, who, path = next(p for p in pages(seeded) if p[0].startswith(wanted))
+    client = app.test_client()
+    for pair in filter(None, people[who].cookie().split("; ")):
+        client.set_cookie(*pair.split("=", 1))
+    client.get(path, headers={"User-Agent": UA})
+    with Profiler(interval=0.0005) as profiler:
+        for _ in range(requests):
+            client.get(path, headers={"User-Agent": UA})
+    print(f"{name}: {requests} requests")
+    profiler.print(show_all=False)
+
+
+def run(app, seeded: dict, load, args, bare_url: str, base: str) -> None:
+    people = log_in(base, seeded)
+    if args.profile:
+        return profile(app, people, seeded, args.profile)
+    results: dict[str, list[tuple[Run, float]]] = {}
+    queries = {}
+    for name, who, path in pages(seeded):
+        landed, _ = people[who].get(path)  # logged in for real: not sent to the login page
+        assert landed == path, f"{name}: {path} led to {landed}"
+        queries[name] = count_queries(app, people[who].cookie(), path, who != "anonymous")
+        load(base + path, people[who].cookie(), 1, args.connections)  # warm up both workers
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_bare import app as bare_app
+
+    bare_client = bare_app.test_client()
+    bare_client.get("/")
+    queries["bare"] = (0, cpu_ms(bare_client, "/", requests=300))
+    load(bare_url, "", 1, args.connections)
+    bare_before = load(bare_url, "", args.duration, args.connections)
+    for _ in range(args.rounds):
+        for name, who, path in pages(seeded):
+            page = load(base + path, people[who].cookie(), args.duration, args.connections)
+            bare_after = load(bare_url, "", args.duration, args.connections)
+            results.setdefault(name, []).append((page, (bare_before.rps + bare_after.rps) / 2))
+            bare_before = bare_after
+    print_table(results, queries)
+
+
+def print_table(results: dict, queries: dict) -> None:
+    print("\n| page | req/s | bare req/s | ratio to bare | target | p50 | p99 | SQL per request | CPU ms in-process |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    missed = []
+    for name, runs in results.items():
+        ratios = [page.rps / bare for page, bare in runs]
+        page = max(runs, key=lambda r: r[0].rps / r[1])[0]
+        ratio, target, ceiling = statistics.median(ratios), *TARGETS[name]
+        spread = f" ({min(ratios):.2f}–{max(ratios):.2f})" if len(ratios) > 1 else ""
+        errors = sum(p.errors for p, _ in runs)
+        p99 = statistics.median(p.p99 for p, _ in runs)
+        ok = ratio >= target and p99 < ceiling and not errors
+        missed += [] if ok else [name]
+        print(f"| {name} | {statistics.median(p.rps for p, _ in runs):.0f} | {statistics.median(b for _, b in runs):.0f} "
+              f"| {ratio:.2f}{spread} | ≥ {target:.2f} | {page.p50:.1f} ms | {p99:.1f} ms (< {ceiling}) "
+              f"| {queries[name][0]} | {queries[name][1]:.1f} |" + (f" {errors} errors" if errors else ""))
+    print(f"\n(the bare page takes {queries['bare'][1]:.2f} CPU ms in-process)")
+    print("\nevery page meets its target" if not missed else f"\nbelow target: {', '.join(missed)}")
+
+
+if __name__ == "__main__":
+    main()
