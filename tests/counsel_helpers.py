@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, select
 
-from app import reports_crypto
+from app.reports import crypto as reports_crypto
 from app.extensions import db
 from app.models import AuditEvent, CaseMessage, Report, Role, RoutingRule
 from app.models.base import utcnow

@@ -8,7 +8,7 @@ import pytest
 from flask import render_template
 from sqlalchemy import event, select
 
-from app import reports_crypto
+from app.reports import crypto as reports_crypto
 from app.counsel.actions import actions_context
 from app.extensions import db
 from app.models import AuditEvent, CaseAction, Report, Role, RoutingRule, User

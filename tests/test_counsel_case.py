@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from app import notify, reports_crypto
+from app import notify
+from app.reports import crypto as reports_crypto
 from app.extensions import db
 from app.models import AuditEvent, CaseAction, CaseMessage, CaseNote, ReportView, Role
 from app.models.base import utcnow

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage, Report
-from app import notify, reports_crypto
+from app import notify
+from app.reports import crypto as reports_crypto
 from conftest import TEST_DATABASE_URL, Factory
 from smtp_server import SMTPServer
 from test_outbox import new_report, staff

@@ -9,7 +9,7 @@ import pytest
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from app import reports_crypto
+from app.reports import crypto as reports_crypto
 from app.extensions import db
 from app.models import CaseAction, CaseMessage, CaseNote, OutboxMessage, Report, Role
 from app.models.base import utcnow

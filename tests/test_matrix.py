@@ -68,7 +68,7 @@ ROUTES = [
 @pytest.fixture
 def world(app, factory):
     from app.extensions import db
-    from app import reports_crypto
+    from app.reports import crypto as reports_crypto
     from app.models import Assignment, Classroom, Enrollment, Invite, Report
 
     a, b = factory.school("ALPHA"), factory.school("BETA")

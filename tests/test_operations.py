@@ -12,7 +12,8 @@ from flask_migrate import stamp
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import notify, reports_crypto
+from app import notify
+from app.reports import crypto as reports_crypto
 from app.extensions import db
 from app.models import OutboxMessage, Role
 from app.models.base import utcnow

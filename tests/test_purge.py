@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app import reports_crypto
+from app.reports import crypto as reports_crypto
 from app.extensions import db
 from app.models import AuditEvent, CaseAction, CaseMessage, CaseNote, Report, ReportView, Role, School
 from app.models.base import utcnow

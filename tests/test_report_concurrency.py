@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from app import reports_crypto
+from app.reports import crypto as reports_crypto
 from app.extensions import db
 from app.models import Report
 from conftest import TEST_DATABASE_URL, Factory, receipt_of, report_hidden_fields

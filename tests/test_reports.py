@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app import reports_crypto
+from app.reports import crypto as reports_crypto
 from app.extensions import db
 from app.models import OutboxMessage, Report, Role
 from conftest import (

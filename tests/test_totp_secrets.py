@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from app import reports_crypto
+from app.reports import crypto as reports_crypto
 from app.extensions import db
 from app.models import Role, User
 from conftest import TEST_DATABASE_URL, Factory, login, totp_code

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.models import ActionKind, CaseAction, RemovalStatus, Report, Status
 from app.models.base import utcnow
 from app.reports.forms import CONSENT_LABELS
-from app.reports_crypto import decrypt, encrypt
+from app.reports.crypto import decrypt, encrypt
 from app.transactions import writes_on_get
 
 KINDS = {k.value for k in ActionKind}

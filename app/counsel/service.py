@@ -10,7 +10,8 @@ from sqlalchemy import case, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app import audit, reports_crypto
+from app import audit
+from app.reports import crypto
 from app.extensions import db
 from app.models import CaseMessage, CaseNote, Report, ReportView, User
 from app.models.base import utcnow
@@ -114,7 +115,7 @@ def set_status(report: Report, status: str, outcome: str | None, actor: User,
 def add_note(report: Report, text: str, actor: User, now: datetime | None = None) -> CaseNote:
     """An internal note: staff only, never shown to the person who reported."""
     now = now or utcnow()
-    note = CaseNote(report_id=report.id, author_id=actor.id, body_enc=reports_crypto.encrypt(text.strip()),
+    note = CaseNote(report_id=report.id, author_id=actor.id, body_enc=crypto.encrypt(text.strip()),
                     created_at=now)
     db.session.add(note)
     report.last_activity_at = now
@@ -129,7 +130,7 @@ def send_message(report: Report, text: str, actor: User, now: datetime | None = 
     if report.acknowledged_at is None:
         acknowledge(report, actor, now)
     message = CaseMessage(report_id=report.id, from_reporter=False, author_id=actor.id,
-                          body_enc=reports_crypto.encrypt(text.strip()), created_at=now)
+                          body_enc=crypto.encrypt(text.strip()), created_at=now)
     db.session.add(message)
     report.counselor_replied_at = now
     report.last_activity_at = now

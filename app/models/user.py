@@ -7,7 +7,6 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import reports_crypto
 from app.extensions import db
 from app.models.base import UTCDateTime, to_minute, utcnow
 from app.models.school import School
@@ -140,11 +139,16 @@ class User(UserMixin, db.Model):
     # --- two-factor ---------------------------------------------------------------------------
     @property
     def totp_secret(self) -> str | None:
-        return reports_crypto.decrypt(self.totp_secret_enc)
+        # Imported here: `app.reports` loads its routes, which need these models loaded first.
+        from app.reports import crypto
+
+        return crypto.decrypt(self.totp_secret_enc)
 
     @totp_secret.setter
     def totp_secret(self, secret: str | None) -> None:
-        self.totp_secret_enc = reports_crypto.encrypt(secret)
+        from app.reports import crypto
+
+        self.totp_secret_enc = crypto.encrypt(secret)
 
     @property
     def totp_enabled(self) -> bool:

@@ -49,7 +49,7 @@ def get(key: str) -> OpsState | None:
 
 def receipt_fingerprint() -> str:
     """Tells whether RECEIPT_SECRET changed, without revealing it (a keyed hash of a constant)."""
-    from app.reports_crypto import keyed_hash
+    from app.reports.crypto import keyed_hash
 
     return keyed_hash("dari:receipt-secret-fingerprint")[:16]
 

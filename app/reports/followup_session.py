@@ -18,7 +18,8 @@ from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 
-from app import notify, reports_crypto
+from app import notify
+from app.reports import crypto
 from app.extensions import db
 from app.models import CaseAction, CaseMessage, Report
 from app.models.base import to_minute, utcnow
@@ -98,11 +99,11 @@ def end_followup(report: Report) -> None:
 
 def report_for_code(text: str) -> Report | None:
     """The report a receipt code opens. Malformed and unknown codes are the same None."""
-    digits = reports_crypto.normalize_receipt((text or "")[:64])
+    digits = crypto.normalize_receipt((text or "")[:64])
     if digits is None:
         return None
     return db.session.scalar(select(Report).where(
-        Report.receipt_hash == reports_crypto.keyed_hash(digits), Report.purged_at.is_(None)))
+        Report.receipt_hash == crypto.keyed_hash(digits), Report.purged_at.is_(None)))
 
 
 def _cookie_options() -> dict:
@@ -214,7 +215,7 @@ def reporter_view(report: Report) -> ReporterView:
                 from_reporter=m.from_reporter,
                 who=_("You") if m.from_reporter else _("Counselor"),
                 when=_when(report, m.created_at),
-                text=reports_crypto.decrypt(m.body_enc) or "",
+                text=crypto.decrypt(m.body_enc) or "",
                 new=not m.from_reporter and (seen is None or m.created_at > seen),
             )
             for m in messages
@@ -227,7 +228,7 @@ def add_reporter_message(report: Report, text: str) -> list[int]:
     Returns the outbox ids to deliver after the commit. Its time is kept to the minute."""
     now = to_minute(utcnow())
     db.session.add(CaseMessage(report_id=report.id, from_reporter=True, author_id=None,
-                               body_enc=reports_crypto.encrypt(text.strip()), created_at=now))
+                               body_enc=crypto.encrypt(text.strip()), created_at=now))
     # Counted in SQL, so two messages sent at once still get two numbers (and two alerts).
     report.reporter_message_count = Report.reporter_message_count + 1
     report.last_activity_at = now

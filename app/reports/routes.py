@@ -5,7 +5,8 @@ from datetime import timedelta
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app import notify, reports_crypto
+from app import notify
+from app.reports import crypto
 from app.auth.session import safe_next
 from app.helplines import help_lines
 from app.models.base import utcnow
@@ -143,7 +144,7 @@ def _submit():
 
 def _receipt(filed, school):
     return render_template(
-        "reports/receipt.html", receipt=reports_crypto.format_receipt(filed.receipt), school=school,
+        "reports/receipt.html", receipt=crypto.format_receipt(filed.receipt), school=school,
         urgent=filed.urgent, lines=help_lines(),
     )
 

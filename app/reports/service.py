@@ -17,7 +17,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app import notify, reports_crypto as crypto
+from app import notify
+from app.reports import crypto
 from app.extensions import db
 from app.models import Report, School
 from app.models.report import Category, new_ref
