@@ -3,7 +3,8 @@ from app.models.assignment import Assignment, AssignmentStudent, Excusal
 from app.models.case import ActionKind, AuditEvent, CaseAction, CaseMessage, CaseNote, RemovalStatus, ReportView
 from app.models.classroom import Classroom, Enrollment
 from app.models.ops import OpsState
-from app.models.report import Category, OutboxMessage, Report, RoutingRule, Status
+from app.models.outbox import OutboxMessage
+from app.models.report import Category, Report, RoutingRule, Status
 from app.models.progress import LessonProgress, QuizAnswer, QuizAttempt, ReflectionAnswer
 from app.models.school import School
 from app.models.user import Invite, RecoveryCode, Role, User

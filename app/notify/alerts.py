@@ -6,7 +6,8 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.report import OutboxMessage, Report, RoutingRule
+from app.models.outbox import OutboxMessage
+from app.models.report import Report, RoutingRule
 from app.models.school import School
 from app.models.user import Role, User
 

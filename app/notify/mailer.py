@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select, update
 
 from app.extensions import db
 from app.models.base import to_minute, utcnow
-from app.models.report import OutboxMessage
+from app.models.outbox import OutboxMessage
 from app.ops.state import records_run
 from app.transactions import retrying
 

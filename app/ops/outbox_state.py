@@ -7,7 +7,7 @@ from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
-from app.models.report import OutboxMessage
+from app.models.outbox import OutboxMessage
 
 # Beyond these ages a waiting alert is a problem the operator must look at.
 URGENT_LATE = timedelta(minutes=5)

@@ -1,4 +1,5 @@
-"""Making student accounts for a class from a list of names: all of them, or none."""
+"""Student accounts of a teacher-made roster: made from a list of names (all of them, or none),
+passwords reset, and the accounts the class alone holds deleted with the roster."""
 import csv
 import io
 import secrets
