@@ -57,7 +57,7 @@ def create_school(name: str, code: str, locale: str, tz: str):
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone")
+        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone") from None
     if db.session.scalar(select(School).where(School.code == code)):
         raise click.ClickException(f"a school with code {code} already exists")
     db.session.add(School(name=name.strip(), code=code, default_locale=locale, timezone=tz))

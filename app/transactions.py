@@ -160,7 +160,7 @@ def retrying(work: Callable[[], T], attempts: int = 4, base_delay: float = 0.05)
             if attempt == attempts or not is_retryable(exc):
                 raise
             log.warning("transaction retried after %s (attempt %d)", type(exc.orig).__name__, attempt)
-            time.sleep(base_delay * 2 ** (attempt - 1) * (1 + random.random()))
+            time.sleep(base_delay * 2 ** (attempt - 1) * (1 + random.random()))  # noqa: S311 - jitter, not a secret
     raise AssertionError("unreachable")
 
 

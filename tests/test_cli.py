@@ -75,9 +75,9 @@ def test_users_create(app, runner):
 
 
 def test_demo_adds_sample_reports_once_with_a_working_receipt(app, runner):
-    from app.reports import crypto as reports_crypto
     from app.demo import DEMO_RECEIPT
     from app.models import Report
+    from app.reports import crypto as reports_crypto
 
     result = runner.invoke(args=["demo"])
     assert DEMO_RECEIPT in result.output

@@ -362,7 +362,7 @@ def test_dashboard_and_item_analysis_run_the_same_queries_for_5_and_60_students(
     def grow(count: int, start: int) -> None:
         with app.app_context():
             ids = add_students(school.id, count, "not-a-real-hash", rng, start=start)
-            db.session.execute(insert(Enrollment), [dict(classroom_id=class_id, user_id=i) for i in ids])
+            db.session.execute(insert(Enrollment), [{"classroom_id": class_id, "user_id": i} for i in ids])
             seed_progress([(i, m, None) for i in ids for m in library().modules], rng, utcnow())
             db.session.commit()
 

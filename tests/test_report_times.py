@@ -4,6 +4,7 @@ open the account session (so nothing there can tie the two together)."""
 from datetime import datetime, timedelta
 
 import pytest
+from db_dump import dump_rows
 from sqlalchemy import update
 
 from app import notify
@@ -11,7 +12,6 @@ from app.extensions import db
 from app.models import Role, School, User
 from app.models.base import utcnow
 from conftest import Factory, login
-from db_dump import dump_rows
 from smtp_server import smtp_server  # noqa: F401  (fixture)
 from test_followup import CLIENT, URL, file_report, open_with
 

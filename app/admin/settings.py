@@ -8,7 +8,12 @@ from sqlalchemy import delete, select
 from app.admin import bp
 from app.admin.routes import admin_only
 from app.admin.settings_forms import (
-    CATEGORY_LABELS, DEFAULT_RETENTION_DAYS, ROUTED_CATEGORIES, ReportSettingsForm, field_name, parse_routing,
+    CATEGORY_LABELS,
+    DEFAULT_RETENTION_DAYS,
+    ROUTED_CATEGORIES,
+    ReportSettingsForm,
+    field_name,
+    parse_routing,
 )
 from app.extensions import db
 from app.models import Category, Role, RoutingRule, School, User

@@ -89,7 +89,8 @@ def check_names(names: list[str], classroom: Classroom) -> None:
     repeated += [n for n in names if n.casefold() in existing and n not in repeated]
     if repeated:
         raise RosterProblem(
-            _("These names appear twice (in the list or already in the class): %(names)s. Add something to tell them apart, such as a number or an initial.",
+            _("These names appear twice (in the list or already in the class): %(names)s. "
+              "Add something to tell them apart, such as a number or an initial.",
               names=", ".join(repeated[:10]))
         )
 

@@ -7,7 +7,12 @@ from wtforms import SelectChoice
 
 from app.classes import bp
 from app.classes.access import (
-    can_manage, class_or_404, students_of, teacher_only, teacher_or_admin, teachers_of,
+    can_manage,
+    class_or_404,
+    students_of,
+    teacher_only,
+    teacher_or_admin,
+    teachers_of,
 )
 from app.classes.forms import ClassForm, CoTeacherForm
 from app.extensions import db

@@ -84,9 +84,7 @@ def _merge(rows) -> tuple[dict[str, datetime | None], set[str], dict[str, tuple[
             continue
         latest, names = origin.get(module_id, (created_at, []))
         origin[module_id] = (max(latest, created_at), sorted({*names, class_name}))
-        if module_id not in due:
-            due[module_id] = due_at
-        elif due_at is not None and (due[module_id] is None or due_at < due[module_id]):
+        if module_id not in due or (due_at is not None and (due[module_id] is None or due_at < due[module_id])):
             due[module_id] = due_at
     return due, excused - set(due), origin
 

@@ -223,7 +223,7 @@ def _compare_languages(directory: Path, lessons: dict[str, Lesson], out: _Collec
     if en.step_count != ko.step_count:
         out.add(ko_path, "body", f"has {ko.step_count} steps but en.md has {en.step_count}")
         return
-    for en_step, ko_step in zip(en.steps, ko.steps):
+    for en_step, ko_step in zip(en.steps, ko.steps, strict=True):
         if _shape(en_step) != _shape(ko_step):
             out.add(
                 ko_path, f"step {ko_step.number}",

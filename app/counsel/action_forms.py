@@ -3,7 +3,7 @@
 Dates are typed in the school's time zone. Whether an action goes against the reporter's wishes
 is decided by the server from the report (never sent by the form); when it does, a reason is
 required. Routes refuse kinds and statuses no honest page could send (400) before these run."""
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -109,7 +109,7 @@ class ActionForm(FlaskForm):
 
     def moment(self) -> datetime:
         """The stored moment: noon of the chosen day at the school, or now if that is earlier."""
-        noon = datetime.combine(self.done_on.data, time(12), tzinfo=self.school_tz).astimezone(timezone.utc)
+        noon = datetime.combine(self.done_on.data, time(12), tzinfo=self.school_tz).astimezone(UTC)
         return min(noon, utcnow())
 
 

@@ -18,15 +18,21 @@ from sqlalchemy.orm import joinedload
 from app import audit
 from app.counsel import bp, service
 from app.counsel.action_forms import (
-    KIND_HINTS, KIND_LABELS, RECORD_LABELS, REMOVAL_STATUS_LABELS, WISH_WARNINGS, ActionForm, RemovalStatusForm,
+    KIND_HINTS,
+    KIND_LABELS,
+    RECORD_LABELS,
+    REMOVAL_STATUS_LABELS,
+    WISH_WARNINGS,
+    ActionForm,
+    RemovalStatusForm,
     school_today,
 )
 from app.counsel.visibility import report_or_404, staff_for_reports
 from app.extensions import db
 from app.models import ActionKind, CaseAction, RemovalStatus, Report, Status
 from app.models.base import utcnow
-from app.reports.forms import CONSENT_LABELS
 from app.reports.crypto import decrypt, encrypt
+from app.reports.forms import CONSENT_LABELS
 from app.transactions import writes_on_get
 
 KINDS = {k.value for k in ActionKind}

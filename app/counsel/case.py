@@ -8,20 +8,27 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from app.reports import crypto
 from app.counsel import actions, bp, service
 from app.counsel.forms import (
-    CONSENT_WORDS, OUTCOME_LABELS, STATUS_LABELS, AssignForm, ConfirmForm, MessageForm, NoteForm, StatusForm,
+    CONSENT_WORDS,
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    AssignForm,
+    ConfirmForm,
+    MessageForm,
+    NoteForm,
+    StatusForm,
 )
 from app.counsel.visibility import counselors_of, report_or_404, staff_for_reports
 from app.extensions import db
 from app.models import CaseMessage, CaseNote, Report, Role, User
 from app.models.report import Status
+from app.reports import crypto
 from app.reports.forms import AFFECTED_LABELS, CATEGORY_LABELS, WANT_LABELS
 from app.transactions import writes_on_get
 
-LABELS = dict(status_labels=STATUS_LABELS, outcome_labels=OUTCOME_LABELS, consent_words=CONSENT_WORDS,
-              category_labels=CATEGORY_LABELS, affected_labels=AFFECTED_LABELS, want_labels=WANT_LABELS)
+LABELS = {"status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS, "consent_words": CONSENT_WORDS,
+              "category_labels": CATEGORY_LABELS, "affected_labels": AFFECTED_LABELS, "want_labels": WANT_LABELS}
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import audit
-from app.reports import crypto
+from app.counsel.forms import OUTCOME_LABELS, SETTABLE_STATUSES
 from app.extensions import db
 from app.models import CaseMessage, CaseNote, Report, ReportView, User
 from app.models.base import utcnow
 from app.models.report import Status
-from app.counsel.forms import OUTCOME_LABELS, SETTABLE_STATUSES
+from app.reports import crypto
 
 _UPSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 

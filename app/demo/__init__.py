@@ -83,12 +83,12 @@ def demo(big: bool = False):
 # are random and exist only on the reporter's screen.
 DEMO_RECEIPT = "2024202420242024"
 DEMO_REPORTS = (
-    dict(category="ai_image", affected="friend", what="Someone in my class made an edited picture of my friend and "
-         "shared it in a group chat. She does not know yet.", where="A group chat called '2-3 fun'", when="Yesterday evening",
-         wants=["school_to_know", "removal_help"], consent_parents="not_sure", consent_police="no"),
-    dict(category="bullying", affected="me", what="People keep posting mean comments under my photos.",
-         where="My public profile", when="Since last week", wants=["talk_to_someone"],
-         consent_parents="yes", consent_police="not_sure"),
+    {"category": "ai_image", "affected": "friend", "what": "Someone in my class made an edited picture of my friend and "
+         "shared it in a group chat. She does not know yet.", "where": "A group chat called '2-3 fun'", "when": "Yesterday evening",
+         "wants": ["school_to_know", "removal_help"], "consent_parents": "not_sure", "consent_police": "no"},
+    {"category": "bullying", "affected": "me", "what": "People keep posting mean comments under my photos.",
+         "where": "My public profile", "when": "Since last week", "wants": ["talk_to_someone"],
+         "consent_parents": "yes", "consent_police": "not_sure"},
 )
 
 

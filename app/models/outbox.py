@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, to_minute, utcnow
 
 
@@ -13,7 +13,7 @@ def _minute_now() -> datetime:
     return to_minute(utcnow())
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email to send, written in the same transaction as what it announces. Never holds
     report content: only that something is waiting, and a link."""
 
@@ -39,5 +39,5 @@ class OutboxMessage(db.Model):
     waiting_on_server: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @validates("sent_at")
-    def _coarse_sent_at(self, key, value):
+    def _coarse_sent_at(self, key: str, value: datetime | None) -> datetime | None:
         return to_minute(value) if value is not None else None

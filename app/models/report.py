@@ -3,12 +3,17 @@ or session. Free text is stored only as Fernet ciphertext; the receipt only as a
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.models.base import UTCDateTime, to_hour, to_minute, utcnow
+
+if TYPE_CHECKING:
+    from app.models.school import School
 
 
 class Category(StrEnum):
@@ -44,14 +49,16 @@ def new_ref() -> str:
     return "R-" + "".join(secrets.choice(REF_ALPHABET) for _ in range(4))
 
 
-def _report_time(context) -> datetime:
+def _report_time(context: DefaultExecutionContext) -> datetime:
     """When a report arrived, to the hour, so a database dump cannot line it up with a logged-in
     student's login. Urgent reports keep the minute: their escalation window is minutes long."""
-    urgent = bool(context.get_current_parameters().get("urgent"))
+    # SQLAlchemy leaves get_current_parameters() unannotated; it returns the row's parameters.
+    params = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    urgent = bool(params.get("urgent"))
     return to_minute(utcnow()) if urgent else to_hour(utcnow())
 
 
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("school_id", "ref"),)
 
@@ -64,7 +71,7 @@ class Report(db.Model):
     category: Mapped[str] = mapped_column(String(20))
     affected: Mapped[str] = mapped_column(String(20))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    wants: Mapped[list] = mapped_column(JSON, default=list)
+    wants: Mapped[list[str]] = mapped_column(JSON, default=list)
     consent_parents: Mapped[str] = mapped_column(String(10))
     consent_police: Mapped[str] = mapped_column(String(10))
     # Fernet tokens of the reporter's own words.
@@ -91,7 +98,7 @@ class Report(db.Model):
     # Set by `flask reports purge`: the text and casework are gone, the counts for statistics stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    school: Mapped["School"] = relationship()  # noqa: F821
+    school: Mapped["School"] = relationship()
 
     def assign_ref(self) -> None:
         """A free reference, checked then taken: for single writers (demo data, tests). Reports
@@ -104,7 +111,7 @@ class Report(db.Model):
                 return
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     """Which counselors receive a category's reports at a school. No rule: every counselor."""
 
     __tablename__ = "routing_rules"

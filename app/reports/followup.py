@@ -196,7 +196,9 @@ def _within_rate_limit() -> bool:
         return True
     key = get_remote_address()
     items = parse_many(current_app.config["FOLLOWUP_RATE_LIMIT"])
-    return all([limiter.limiter.hit(item, "report-followup", key) for item in items])
+    # Every limit is hit, even after one says no, so each window keeps counting the attempt.
+    hits = [limiter.limiter.hit(item, "report-followup", key) for item in items]
+    return all(hits)
 
 
 def _paced(response, started: float):

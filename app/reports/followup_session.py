@@ -13,18 +13,18 @@ import json
 import time
 from dataclasses import dataclass, field
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, request
 from flask_babel import format_date, gettext as _, lazy_gettext as _l
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 
 from app import notify
-from app.reports import crypto
 from app.extensions import db
 from app.models import CaseAction, CaseMessage, Report
 from app.models.base import to_minute, utcnow
 from app.models.case import ActionKind, RemovalStatus
 from app.models.report import Status
+from app.reports import crypto
 
 COOKIE = "dari_followup"
 PATH = "/report/follow-up"
@@ -38,7 +38,7 @@ def clock() -> float:
 
 def _fernet() -> Fernet:
     """A key of its own, derived from SECRET_KEY: the cookie is opaque, and forging it needs the key."""
-    digest = hashlib.sha256(f"{SALT}:{current_app.secret_key}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{SALT}:{current_app.secret_key}".encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 

@@ -1,7 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, SubmitField, TextAreaField, widgets,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
 )
 from wtforms.validators import DataRequired, Length, Optional
 

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app import notify
-from app.reports import crypto
 from app.extensions import db
 from app.models import Report, School
 from app.models.report import Category, new_ref
+from app.reports import crypto
 from app.transactions import begin_write, retrying, writing
 
 SUBMISSION_SALT = "report-submission"
@@ -57,7 +57,7 @@ def submission_issued_at(token: str) -> datetime | None:
         _, issued = _serializer().loads(token, return_timestamp=True)
     except (BadSignature, SignatureExpired):
         return None
-    return issued.astimezone(timezone.utc)
+    return issued.astimezone(UTC)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -133,20 +133,20 @@ def _outcome_of_failed_commit(token: str, exc: SQLAlchemyError) -> Filed:
 def _insert(school_id: int, form, token: str) -> Filed:
     urgent = form.category.data == Category.DANGER
     receipt = receipt_for(token)
-    fields = dict(
-        school_id=school_id,
-        receipt_hash=crypto.keyed_hash(receipt),
-        submission_hash=submission_hash(token),
-        category=form.category.data,
-        affected=form.affected.data,
-        urgent=urgent,
-        wants=sorted(form.wants.data or []),
-        consent_parents=form.consent_parents.data,
-        consent_police=form.consent_police.data,
-        where_enc=crypto.encrypt((form.where.data or "").strip()),
-        when_enc=crypto.encrypt((form.when.data or "").strip()),
-        what_enc=crypto.encrypt(form.what.data.strip()),
-    )
+    fields = {
+        "school_id": school_id,
+        "receipt_hash": crypto.keyed_hash(receipt),
+        "submission_hash": submission_hash(token),
+        "category": form.category.data,
+        "affected": form.affected.data,
+        "urgent": urgent,
+        "wants": sorted(form.wants.data or []),
+        "consent_parents": form.consent_parents.data,
+        "consent_police": form.consent_police.data,
+        "where_enc": crypto.encrypt((form.where.data or "").strip()),
+        "when_enc": crypto.encrypt((form.when.data or "").strip()),
+        "what_enc": crypto.encrypt(form.what.data.strip()),
+    }
     for _ in range(REF_TRIES):
         report = Report(ref=new_ref(), **fields)
         try:
