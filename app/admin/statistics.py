@@ -87,7 +87,7 @@ def acknowledge_seconds(school_id: int) -> list[float]:
         select(Report.created_at, Report.acknowledged_at)
         .where(Report.school_id == school_id, Report.acknowledged_at.is_not(None))
     )
-    return [max((acked - created).total_seconds(), 0.0) for created, acked in rows]
+    return [max((acked - created).total_seconds(), 0.0) for created, acked in rows if acked is not None]
 
 
 def describe_duration(seconds: float) -> str:
@@ -136,6 +136,6 @@ def summarize(school: School, now: datetime | None = None) -> Summary:
 @bp.route("/statistics")
 @admin_only
 def statistics():
-    school = db.session.get(School, current_user.school_id)
+    school = db.session.get_one(School, current_user.school_id)
     return render_template("admin/statistics.html", school=school, summary=summarize(school),
                            threshold=THRESHOLD)

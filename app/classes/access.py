@@ -12,9 +12,9 @@ teacher_only = role_required(Role.TEACHER)
 
 
 def teaches(classroom_id: int, user_id: int) -> bool:
-    return db.session.scalar(
+    return bool(db.session.scalar(
         select(exists().where(Enrollment.classroom_id == classroom_id, Enrollment.user_id == user_id))
-    )
+    ))
 
 
 def class_or_404(class_id: int, manage: bool = True) -> Classroom:

@@ -98,7 +98,8 @@ def check_names(names: list[str], classroom: Classroom) -> None:
 def create_students(classroom: Classroom, names: list[str]) -> list[NewStudent]:
     """Accounts with generated usernames and passwords, enrolled in the class; the caller commits.
     Passwords exist only in the returned list: they are printed on cards and never stored."""
-    taken = set(db.session.scalars(select(User.username).where(User.school_id == classroom.school_id, User.username.is_not(None))))
+    taken = {name for name in db.session.scalars(select(User.username).where(
+        User.school_id == classroom.school_id, User.username.is_not(None))) if name is not None}
     created = []
     for name in names:
         username = _free_username(taken)

@@ -6,6 +6,7 @@ from functools import cached_property
 import nh3
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 from pydantic import ValidationError
 
@@ -61,10 +62,10 @@ def split_steps(body: str, problems: list[ContentProblem]) -> list[Step]:
     Structural problems raise; problems inside blocks are added to `problems` and parsing goes on."""
     tokens = _md.parse(body)
     steps: list[Step] = []
-    pending: list = []
+    pending: list[Token] = []
     seen_blocks: set[int] = set()  # steps with a block, even one that failed to parse
 
-    def flush():
+    def flush() -> None:
         if pending:
             html = _md.renderer.render(pending, _md.options, {})
             if html.strip():
@@ -104,7 +105,7 @@ def split_steps(body: str, problems: list[ContentProblem]) -> list[Step]:
     return steps
 
 
-def _block(token, step_number: int, problems: list[ContentProblem]) -> Block | None:
+def _block(token: Token, step_number: int, problems: list[ContentProblem]) -> Block | None:
     kind = token.info.strip()
     line = token.map[0] + 1 if token.map else "?"
     where = f"step {step_number} {kind} (body line {line})"

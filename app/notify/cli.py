@@ -18,14 +18,14 @@ def register(app: Flask) -> None:
               help="Rows per SMTP connection; batches repeat until nothing due is left.")
 @click.option("--now", "release_all", is_flag=True,
               help="Send every waiting alert now, whatever its retry time (after fixing the mail server).")
-def outbox_deliver(limit: int, release_all: bool):
+def outbox_deliver(limit: int, release_all: bool) -> None:
     """Send every due alert; failures wait and are retried. Exit status 0 either way."""
     sent, failed = notify.deliver_all(limit=limit, release_all=release_all)
     click.echo(f"sent {sent}, failed {failed}, waiting {notify.pending_count()}")
 
 
 @outbox_group.command("status")
-def outbox_status():
+def outbox_status() -> None:
     """What waits in the outbox, since when and why; when the jobs last ran."""
     from app.ops.outbox_state import describe_age, outbox_state
 

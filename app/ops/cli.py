@@ -12,7 +12,7 @@ def register(app: Flask) -> None:
 
 @click.command("doctor")
 @with_appcontext
-def doctor():
+def doctor() -> None:
     """Check the database, keys, rate-limit storage, mail server, outbox and cron; exit 1 if anything fails."""
     from app.ops.doctor import run_checks
 

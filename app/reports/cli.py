@@ -18,7 +18,7 @@ def register(app: Flask) -> None:
 
 
 @reports_group.command("escalate")
-def reports_escalate():
+def reports_escalate() -> None:
     """Alert every counselor and admin again about urgent reports nobody acknowledged in time."""
     count = notify.escalate()
     click.echo(f"escalated {count} urgent report(s)")
@@ -27,7 +27,7 @@ def reports_escalate():
 @reports_group.command("rotate-keys")
 @click.option("--check", is_flag=True, help="Only count rows the first key alone cannot read; exit 1 if any.")
 @click.option("--batch", default=500, show_default=True, type=click.IntRange(min=1), help="Rows per transaction.")
-def reports_rotate_keys(check: bool, batch: int):
+def reports_rotate_keys(check: bool, batch: int) -> None:
     """Re-encrypt every report with the first key in REPORT_KEYS (see README, "Report keys").
     Interrupted? Run it again: it resumes. Retire an old key only after --check says 0."""
     from app.reports.keys import check_report_keys, rotate_report_keys
@@ -52,7 +52,7 @@ def reports_rotate_keys(check: bool, batch: int):
 
 
 @reports_group.command("purge")
-def reports_purge():
+def reports_purge() -> None:
     """Delete the text and casework of closed cases past the school's retention (run daily by cron).
     The rows stay, without text, so the anonymous statistics keep their numbers."""
     from app.reports.purge import purge_closed

@@ -12,11 +12,14 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, request
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from flask_babel import LazyString, format_date, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from app import notify
 from app.extensions import db
@@ -38,7 +41,7 @@ def clock() -> float:
 
 def _fernet() -> Fernet:
     """A key of its own, derived from SECRET_KEY: the cookie is opaque, and forging it needs the key."""
-    digest = hashlib.sha256(f"{SALT}:{current_app.secret_key}".encode()).digest()
+    digest = hashlib.sha256(f"{SALT}:{current_app.secret_key!s}".encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
@@ -106,7 +109,7 @@ def report_for_code(text: str) -> Report | None:
         Report.receipt_hash == crypto.keyed_hash(digits), Report.purged_at.is_(None)))
 
 
-def _cookie_options() -> dict:
+def _cookie_options() -> dict[str, Any]:
     return {
         "path": PATH,
         "httponly": True,
@@ -115,7 +118,7 @@ def _cookie_options() -> dict:
     }
 
 
-def keep_open(response, key: tuple[int, int]):
+def keep_open(response: Response, key: tuple[int, int]) -> Response:
     """Stamp the cookie with the current time: every request restarts the idle clock. `key` is
     (report id, follow-up version), read before any commit or rollback could expire them."""
     payload = json.dumps({"r": key[0], "v": key[1]}).encode("utf-8")
@@ -124,13 +127,13 @@ def keep_open(response, key: tuple[int, int]):
     return response
 
 
-def close(response):
+def close(response: Response) -> Response:
     response.delete_cookie(COOKIE, **_cookie_options())
     return response
 
 
 # --- what the reporter sees ----------------------------------------------------------------------
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, LazyString] = {
     Status.NEW: _l("Received — waiting for a counselor to read it"),
     Status.ACKNOWLEDGED: _l("A counselor has read your report"),
     Status.IN_PROGRESS: _l("A counselor is working on it"),
@@ -139,7 +142,7 @@ STATUS_WORDS = {
 }
 # The counselor's outcome (app.counsel.forms.OUTCOME_LABELS) in the reporter's words; "other" says
 # nothing more. Police referrals are told neutrally: the counselor explains those in a message.
-OUTCOME_WORDS = {
+OUTCOME_WORDS: dict[str, LazyString] = {
     "supported": _l("The counselors gave support to the people involved."),
     "content_removed": _l("The images or posts were removed."),
     "referred_police": _l("It was passed on to people outside the school who can help further."),
@@ -174,7 +177,7 @@ class ReporterView:
         return sum(1 for m in self.messages if m.new)
 
 
-def _when(report: Report, moment) -> str:
+def _when(report: Report, moment: datetime) -> str:
     """A stored UTC moment in the school's time: the reporter has no account with a time zone."""
     local = moment.astimezone(report.school.tz)
     return f"{format_date(local.date(), 'medium')} {local:%H:%M}"

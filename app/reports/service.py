@@ -11,6 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -23,6 +24,9 @@ from app.models import Report, School
 from app.models.report import Category, new_ref
 from app.reports import crypto
 from app.transactions import begin_write, retrying, writing
+
+if TYPE_CHECKING:
+    from app.reports.forms import DetailsForm
 
 SUBMISSION_SALT = "report-submission"
 REF_TRIES = 8
@@ -57,7 +61,7 @@ def submission_issued_at(token: str) -> datetime | None:
         _, issued = _serializer().loads(token, return_timestamp=True)
     except (BadSignature, SignatureExpired):
         return None
-    return issued.astimezone(UTC)
+    return cast(datetime, issued).astimezone(UTC)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -86,7 +90,7 @@ def find_filed(token: str) -> Filed | None:
     return Filed(report_id=row.id, ref=row.ref, receipt=receipt_for(token), urgent=row.urgent, repeat=True)
 
 
-def file_report(school: School, form) -> Filed:
+def file_report(school: School, form: "DetailsForm") -> Filed:
     """Store the report and queue its alerts in one transaction, or find the one this form already
     filed. Lock timeouts and serialization failures are retried. Raises NotFiled when nothing was
     stored, Unconfirmed when that cannot be known."""
@@ -130,7 +134,7 @@ def _outcome_of_failed_commit(token: str, exc: SQLAlchemyError) -> Filed:
     return filed
 
 
-def _insert(school_id: int, form, token: str) -> Filed:
+def _insert(school_id: int, form: "DetailsForm", token: str) -> Filed:
     urgent = form.category.data == Category.DANGER
     receipt = receipt_for(token)
     fields = {
