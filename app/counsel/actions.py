@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import LazyString, format_date, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -62,12 +62,12 @@ class ActionEntry:
 @dataclass
 class ChecklistItem:
     kind: str
-    label: str
-    hint: str
-    record_label: str
+    label: LazyString
+    hint: LazyString
+    record_label: LazyString
     new_url: str
     wish: str | None  # what the reporter answered about this kind of step, if they were asked
-    warning: str | None  # set when recording it would go against the reporter's wishes
+    warning: LazyString | None  # set when recording it would go against the reporter's wishes
     entries: list[ActionEntry]
 
 

@@ -3,12 +3,13 @@
 Each function changes the session and adds its audit line; the caller commits once, so an action
 never happens without its line in the audit trail (nor the reverse). Free text is encrypted here.
 """
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.postgresql import Insert as PgInsert, insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert, insert as sqlite_insert
 
 from app import audit
 from app.counsel.forms import OUTCOME_LABELS, SETTABLE_STATUSES
@@ -17,8 +18,10 @@ from app.models import CaseMessage, CaseNote, Report, ReportView, User
 from app.models.base import utcnow
 from app.models.report import Status
 from app.reports import crypto
+from app.transactions import rows_changed
 
-_UPSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+_UPSERTS: dict[str, Callable[[type[ReportView]], PgInsert | SqliteInsert]] = {
+    "postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
 class CaseRuleError(ValueError):
@@ -61,7 +64,7 @@ def acknowledge(report: Report, user: User, now: datetime | None = None) -> bool
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         return False
     db.session.refresh(report)
     audit.record("acknowledge", report)

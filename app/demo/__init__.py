@@ -2,6 +2,7 @@
 reports; `flask demo --big` adds a large school for trying dashboards at scale (`big.py`).
 Only where the configuration allows demo data (DEMO), never in production."""
 import hashlib
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from app import notify
 from app.cli import get_or_create_user
 from app.extensions import db
-from app.models import Classroom, Enrollment, Report, Role, School
+from app.models import Classroom, Enrollment, Report, Role, School, User
 from app.reports import crypto
 
 DEMO_SCHOOL = ("Dari Demo Middle School", "DEMO")
@@ -50,7 +51,7 @@ def demo(big: bool = False):
         school = School(name=name, code=code, default_locale="ko", timezone="Asia/Seoul")
         db.session.add(school)
         db.session.flush()
-    teacher = None
+    teacher: User | None = None
     for email, display, role, password in DEMO_STAFF:
         user, _ = get_or_create_user(school, email=email, display_name=display, role=role, password=password)
         if role == Role.TEACHER:
@@ -67,9 +68,10 @@ def demo(big: bool = False):
         for u, d in DEMO_STUDENTS
     ]
     db.session.flush()
-    for user in [teacher, *students]:
-        if user.id not in members:
-            db.session.add(Enrollment(classroom_id=classroom.id, user_id=user.id))
+    assert teacher is not None  # DEMO_STAFF has a teacher
+    for member in [teacher, *students]:
+        if member.id not in members:
+            db.session.add(Enrollment(classroom_id=classroom.id, user_id=member.id))
     db.session.commit()
     _demo_reports(school)
     _print_demo_accounts()
@@ -82,7 +84,7 @@ def demo(big: bool = False):
 # Demo only: a fixed receipt so whoever tries the demo can open the follow-up page. Real receipts
 # are random and exist only on the reporter's screen.
 DEMO_RECEIPT = "2024202420242024"
-DEMO_REPORTS = (
+DEMO_REPORTS: tuple[dict[str, Any], ...] = (
     {"category": "ai_image", "affected": "friend", "what": "Someone in my class made an edited picture of my friend and "
          "shared it in a group chat. She does not know yet.", "where": "A group chat called '2-3 fun'", "when": "Yesterday evening",
          "wants": ["school_to_know", "removal_help"], "consent_parents": "not_sure", "consent_police": "no"},

@@ -6,6 +6,7 @@ wrong answers pick the same option (a misconception the item analysis should sur
 Everything goes in with bulk INSERTs and one password hash shared by every student."""
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 import click
 from sqlalchemy import insert, select
@@ -108,7 +109,9 @@ def seed_class(school_id: int, name: str, grade: int, teacher_id: int, student_i
 def seed_progress(work: list[tuple[int, Module, datetime | None]], rng: random.Random, now: datetime) -> None:
     """Lesson progress and quiz attempts for (student id, module, due date) triples."""
     skill: dict[int, float] = {}
-    progress, attempts, answers = [], [], []
+    progress: list[dict[str, Any]] = []
+    attempts: list[dict[str, Any]] = []
+    answers: list[tuple[int, str, str, bool]] = []  # (index of its attempt, item, chosen, correct)
     for user_id, module, due in work:
         s = skill.setdefault(user_id, rng.uniform(0.3, 1.0))
         late = due is not None and due < now
