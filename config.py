@@ -2,6 +2,7 @@
 import os
 import secrets
 from pathlib import Path
+from typing import Any, ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("DARI_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -61,7 +62,7 @@ SHARED_LIMITER_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+c
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'dari.db'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     # How long one database write waits for a lock before that attempt fails and is retried
     # (app/transactions.py): SQLite's busy_timeout, PostgreSQL's lock_timeout.
     DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000"))
@@ -97,7 +98,7 @@ class Config:
     ARGON2_MEMORY_COST = 65536
 
     # Report encryption: comma-separated Fernet keys, newest first (see README, "Report keys").
-    REPORT_KEYS = [k.strip() for k in os.environ.get("REPORT_KEYS", "").split(",") if k.strip()]
+    REPORT_KEYS: ClassVar[list[str]] = [k.strip() for k in os.environ.get("REPORT_KEYS", "").split(",") if k.strip()]
     RECEIPT_SECRET = os.environ.get("RECEIPT_SECRET")
     # At least 1 (checked at start-up): 0 would alert everyone again on every escalation run.
     URGENT_ACK_MINUTES = _env_int("URGENT_ACK_MINUTES", 15)
@@ -156,7 +157,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     TESTING = True
     DEMO = True  # `flask demo` is tested; tests of its refusal turn this off
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - the test configuration's own throwaway values
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
@@ -167,8 +168,8 @@ class TestConfig(Config):
     # Small fixture modules keep engine tests independent of the curriculum; tests of the real
     # curriculum point CONTENT_ROOT at the repository.
     CONTENT_ROOT = str(BASE_DIR / "tests" / "content" / "valid")
-    REPORT_KEYS = ["n9qUuqYVJQ4Gf3C9dnqXb7Z9xX0Cj8wJcXc0M8J0Z2Y="]
-    RECEIPT_SECRET = "test-receipt-secret"
+    REPORT_KEYS: ClassVar[list[str]] = ["n9qUuqYVJQ4Gf3C9dnqXb7Z9xX0Cj8wJcXc0M8J0Z2Y="]
+    RECEIPT_SECRET = "test-receipt-secret"  # noqa: S105 - as above
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 1  # nothing listens: tests that send mail start an SMTP server and set the port
     MAIL_TIMEOUT = 2.0

@@ -4,12 +4,12 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import BASE_DIR, CONFIGS, INSTANCE_DIR, Config
-from app import content, transactions  # noqa: F401  (transactions: SQLite locking events)
+from app import content, transactions
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import select_locale, select_timezone
 from app.ids import BoundedIntConverter
 from app.security import keep_reports_out_of_logs, set_security_headers
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR, Config
 
 
 def create_app(config_class: type[Config] | None = None, strict_content: bool = True) -> Flask:
@@ -75,9 +75,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.account import bp as account_bp
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
-    from app.errors import bp as errors_bp
     from app.classes import bp as classes_bp
     from app.counsel import bp as counsel_bp
+    from app.errors import bp as errors_bp
     from app.learn import bp as learn_bp
     from app.main import bp as main_bp
     from app.reports import bp as reports_bp

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Report
 
-
 # Account actions: the affected user sees these on their account page.
 ACCOUNT_ACTIONS = ("password_reset", "two_factor_reset", "account_off", "account_on")
 

@@ -1,14 +1,15 @@
 """Help lines shown by the "Get help now" button, per locale. Facts from shared/FACTS.md."""
 from dataclasses import dataclass
 
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import LazyString, get_locale, lazy_gettext as _l
 
 
 @dataclass(frozen=True)
 class HelpLine:
-    name: str
+    # Lazy: translated when a page shows them, in that page's language.
+    name: LazyString | str
     number: str
-    description: str
+    description: LazyString | str
     tel: str | None = None
 
 

@@ -22,11 +22,11 @@ import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.extensions import db
@@ -40,6 +40,7 @@ DEFAULT_LOCK_TIMEOUT_MS = 5000
 RETRYABLE_PG_CODES = frozenset({"40001", "40P01", "55P03"})
 
 T = TypeVar("T")
+View = TypeVar("View", bound=Callable[..., object])
 
 
 def _is_sqlite(dbapi_connection) -> bool:
@@ -86,7 +87,9 @@ def _sqlite_begin(conn: Connection) -> None:
     # Straight to the driver, as PostgreSQL's driver sends its BEGIN: transaction control, not a
     # query (query counts stay the same on both databases).
     try:
-        conn.connection.dbapi_connection.execute(f"BEGIN {mode}")
+        driver = conn.connection.dbapi_connection
+        assert driver is not None  # an open connection has its driver connection
+        driver.execute(f"BEGIN {mode}")
     except sqlite3.OperationalError as exc:
         raise OperationalError(f"BEGIN {mode}", (), exc) from exc
 
@@ -107,17 +110,23 @@ def may_write() -> bool:
     return True
 
 
-def reads_first(view):
+def reads_first(view: View) -> View:
     """For a POST view that reads before it (maybe) writes: its reads do not wait for the write
     lock; the part that writes calls `begin_write()` first."""
-    view.reads_first = True
+    view.reads_first = True  # type: ignore[attr-defined]  # a marker read by the before-request hook
     return view
 
 
-def writes_on_get(view):
+def writes_on_get(view: View) -> View:
     """Marks a view that writes even when read with GET (a page view that records something)."""
-    view.writes_on_get = True
+    view.writes_on_get = True  # type: ignore[attr-defined]  # as above
     return view
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed. `Session.execute()` is typed as returning a plain
+    `Result`; for those statements it is a `CursorResult`, which counts them."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def begin_write() -> None:
@@ -160,7 +169,7 @@ def retrying(work: Callable[[], T], attempts: int = 4, base_delay: float = 0.05)
             if attempt == attempts or not is_retryable(exc):
                 raise
             log.warning("transaction retried after %s (attempt %d)", type(exc.orig).__name__, attempt)
-            time.sleep(base_delay * 2 ** (attempt - 1) * (1 + random.random()))
+            time.sleep(base_delay * 2 ** (attempt - 1) * (1 + random.random()))  # noqa: S311 - jitter, not a secret
     raise AssertionError("unreachable")
 
 

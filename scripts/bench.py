@@ -60,9 +60,9 @@ def seed(app) -> dict:
     import pyotp
     from sqlalchemy import select
 
-    from app.cli import _demo_reports
+    from app.demo import _demo_reports
     from app.content import library
-    from app.demo_big import BIG_SCHOOL, add_students, seed_class
+    from app.demo.big import BIG_SCHOOL, add_students, seed_class
     from app.extensions import db
     from app.models import Role, School, User
     from app.models.base import utcnow

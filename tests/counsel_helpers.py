@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, select
 
-from app import reports_crypto
 from app.extensions import db
 from app.models import AuditEvent, CaseMessage, Report, Role, RoutingRule
 from app.models.base import utcnow
+from app.reports import crypto as reports_crypto
 from conftest import REPORT_WHAT
 
 CASE_POSTS = {"acknowledge": {}, "assign": {"assign-assignee": ""}, "status": {"status-status": "in_progress"},

@@ -27,7 +27,7 @@ def test_demo_creates_one_account_per_role_and_is_idempotent(app, runner):
 
 
 def test_demo_accounts_can_log_in(app, runner):
-    from app.cli import DEMO_STAFF, DEMO_STUDENT_PASSWORD, DEMO_STUDENTS
+    from app.demo import DEMO_STAFF, DEMO_STUDENT_PASSWORD, DEMO_STUDENTS
 
     runner.invoke(args=["demo"])
     client = app.test_client()
@@ -75,9 +75,9 @@ def test_users_create(app, runner):
 
 
 def test_demo_adds_sample_reports_once_with_a_working_receipt(app, runner):
-    from app import reports_crypto
-    from app.cli import DEMO_RECEIPT
+    from app.demo import DEMO_RECEIPT
     from app.models import Report
+    from app.reports import crypto as reports_crypto
 
     result = runner.invoke(args=["demo"])
     assert DEMO_RECEIPT in result.output

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from app import notify, reports_crypto
+from app import notify
 from app.extensions import db
 from app.models import AuditEvent, CaseAction, CaseMessage, CaseNote, ReportView, Role
 from app.models.base import utcnow
 from app.models.case import AuditTrailIsAppendOnly
+from app.reports import crypto as reports_crypto
 from config import BASE_DIR
 from conftest import REPORT_WHAT, all_database_text
 from counsel_helpers import (

@@ -41,7 +41,7 @@ def test_module_meets_the_curriculum_standard(module_id, locale):
     assert {"scenario", "reflect", "callout"} <= kinds
     assert 8 <= len(module.quiz.questions) <= 12
     assert module.quiz.pass_mark == 80
-    assert 6 <= int(lesson.meta.grades.split("-")[0]) and int(lesson.meta.grades.split("-")[1]) <= 12
+    assert int(lesson.meta.grades.split("-")[0]) >= 6 and int(lesson.meta.grades.split("-")[1]) <= 12
     assert 15 <= lesson.meta.minutes <= 35
 
 

@@ -358,7 +358,7 @@ def test_unknown_class_is_404(teacher_client):
 
 def test_dashboard_and_item_analysis_run_the_same_queries_for_5_and_60_students(app, factory, teacher_client, school, teacher):
     from app.content import library
-    from app.demo_big import add_students, seed_progress
+    from app.demo.big import add_students, seed_progress
 
     rng = random.Random(1)
     class_id = factory.classroom(school, teacher)
@@ -368,7 +368,7 @@ def test_dashboard_and_item_analysis_run_the_same_queries_for_5_and_60_students(
     def grow(count: int, start: int) -> None:
         with app.app_context():
             ids = add_students(school.id, count, "not-a-real-hash", rng, start=start)
-            db.session.execute(insert(Enrollment), [dict(classroom_id=class_id, user_id=i) for i in ids])
+            db.session.execute(insert(Enrollment), [{"classroom_id": class_id, "user_id": i} for i in ids])
             seed_progress([(i, m, None) for i in ids for m in library().modules], rng, utcnow())
             db.session.commit()
 
@@ -391,7 +391,7 @@ def db_name(app, n: int) -> str:
 # --- flask demo --big ----------------------------------------------------------------------------
 
 def test_demo_big_seeds_a_large_school_once(app, runner, monkeypatch):
-    from app import demo_big
+    from app.demo import big as demo_big
 
     monkeypatch.setattr(demo_big, "STUDENTS", 60)
     monkeypatch.setattr(demo_big, "CLASSES", 4)

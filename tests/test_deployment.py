@@ -8,9 +8,17 @@ import pytest
 
 from app import create_app
 from app.models import Role
-from conftest import REPORT_WHAT as WHAT, TEST_DATABASE_URL, Factory, make_app, receipt_of, report_hidden_fields
-from conftest import send_report as send, start_report as start
 from config import ProductionConfig
+from conftest import (
+    REPORT_WHAT as WHAT,
+    TEST_DATABASE_URL,
+    Factory,
+    make_app,
+    receipt_of,
+    report_hidden_fields,
+    send_report as send,
+    start_report as start,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -127,9 +135,9 @@ def test_a_proxy_count_that_is_not_a_number_is_named(monkeypatch):
 # --- several workers, one Redis -----------------------------------------------------------------
 def test_two_workers_share_one_limit_through_redis(app_factory, tmp_path):
     redis_or_skip()
-    settings = dict(REPORT_RATE_LIMIT="2 per minute", RATELIMIT_STORAGE_URI=REDIS_URL,
-                    RATELIMIT_KEY_PREFIX=f"dari-test-{uuid.uuid4().hex}", TRUSTED_PROXY_COUNT=1,
-                    SQLALCHEMY_DATABASE_URI=TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'workers.db'}")
+    settings = {"REPORT_RATE_LIMIT": "2 per minute", "RATELIMIT_STORAGE_URI": REDIS_URL,
+                    "RATELIMIT_KEY_PREFIX": f"dari-test-{uuid.uuid4().hex}", "TRUSTED_PROXY_COUNT": 1,
+                    "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'workers.db'}"}
     first, second = app_factory(**settings), app_factory(**settings)  # two processes' worth of app
     Factory(first).school("ALPHA")
     one, two = first.test_client(), second.test_client()

@@ -9,13 +9,12 @@ import pytest
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from app import reports_crypto
 from app.extensions import db
 from app.models import CaseAction, CaseMessage, CaseNote, OutboxMessage, Report, Role
 from app.models.base import utcnow
 from app.models.case import ActionKind, RemovalStatus
 from app.models.report import Status
-from app.reports import followup, followup_session
+from app.reports import crypto as reports_crypto, followup, followup_session
 from conftest import REPORT_WHAT, REPORTER, Factory, all_database_text, csrf_token, login, report_receipt
 
 # The answers this module's reporter gives on the form.

@@ -68,8 +68,8 @@ ROUTES = [
 @pytest.fixture
 def world(app, factory):
     from app.extensions import db
-    from app import reports_crypto
     from app.models import Assignment, Classroom, Enrollment, Invite, Report
+    from app.reports import crypto as reports_crypto
 
     a, b = factory.school("ALPHA"), factory.school("BETA")
     users = {role: factory.user(a, role) for role in ROLES if role != ANON}

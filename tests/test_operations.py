@@ -2,7 +2,6 @@
 `flask outbox deliver --now` and `status`, `flask doctor`, the admin status page, and settings
 that must not silently mean something else. Failures are real: a stopped SMTP server (nothing
 listening on the port), a server refusing mail, a key missing from REPORT_KEYS."""
-import os
 import re
 from datetime import timedelta
 
@@ -12,13 +11,14 @@ from flask_migrate import stamp
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import notify, reports_crypto
+from app import notify
 from app.extensions import db
 from app.models import OutboxMessage, Role
 from app.models.base import utcnow
 from app.ops import state
+from app.reports import crypto as reports_crypto
 from conftest import TEST_DATABASE_URL, Factory, make_app
-from smtp_server import SMTPServer, free_port, smtp_server  # noqa: F401  (fixture)
+from smtp_server import SMTPServer, free_port
 from test_outbox import new_report, outbox_rows, staff
 
 

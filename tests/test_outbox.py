@@ -4,7 +4,7 @@ import os
 import secrets
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale, gettext
@@ -17,7 +17,7 @@ from app.models.base import utcnow
 from conftest import Factory
 from smtp_server import free_port
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # Words that only exist inside the report itself: no email may ever carry them.
 SECRET_WORDS = ("Quokkaberry", "Marmalynx", "Zebrafjord")
 

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from app import reports_crypto
 from app.extensions import db
 from app.models import Report
+from app.reports import crypto as reports_crypto
 from conftest import TEST_DATABASE_URL, Factory, receipt_of, report_hidden_fields
 
 REPORTS, THREADS = 200, 20

@@ -10,8 +10,15 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import OutboxMessage, Report, Role, School
 from app.reports import service
-from conftest import REPORT_WHAT as WHAT, Factory, WriteLock, receipt_of, report_hidden_fields
-from conftest import send_report as send, start_report as start
+from conftest import (
+    REPORT_WHAT as WHAT,
+    Factory,
+    WriteLock,
+    receipt_of,
+    report_hidden_fields,
+    send_report as send,
+    start_report as start,
+)
 
 
 def text(response) -> str:

@@ -159,7 +159,7 @@ def test_invalid_values_are_named_and_what_was_typed_is_kept(app, admin_client, 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in page and 'id="error-summary"' in page and 'aria-invalid="true"' in page
-    (name, typed), = data.items()
+    (_name, typed), = data.items()
     assert f'value="{typed}"' in page
     assert ("route-real_image", str(kim.id)) in checked_boxes(page)  # the ticks are kept too
     assert rules(app, school) == before_rules

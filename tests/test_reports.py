@@ -5,9 +5,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app import reports_crypto
 from app.extensions import db
 from app.models import OutboxMessage, Report, Role
+from app.reports import crypto as reports_crypto
 from conftest import (
     REPORT_WHAT,
     all_database_text,
@@ -226,7 +226,8 @@ def test_a_database_dump_holds_none_of_the_reports_words(app, client, school):
     assert receipt not in dump
     with app.app_context():
         if db.engine.dialect.name == "sqlite" and db.engine.url.database not in (None, "", ":memory:"):
-            assert b"PurpleOwl" not in open(db.engine.url.database, "rb").read()
+            with open(db.engine.url.database, "rb") as stored:
+                assert b"PurpleOwl" not in stored.read()
 
 
 def test_staff_reference_is_not_the_receipt(app, client, school):

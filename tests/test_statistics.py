@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from app import reports_crypto
 from app.admin.statistics import month_starts, reports_per_month
 from app.extensions import db
 from app.models import AuditEvent, Report, Role, School
 from app.models.base import utcnow
+from app.reports import crypto as reports_crypto
 
 SEOUL = ZoneInfo("Asia/Seoul")
 

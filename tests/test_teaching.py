@@ -1,5 +1,6 @@
 """Teaching with Dari: a new teacher's guided start, cautious item analysis, students' to-do list and
 retrying missed questions, printables and slides, dates in the reader's language, heading order."""
+import itertools
 import re
 from datetime import timedelta
 
@@ -29,7 +30,7 @@ def heading_levels(page: str) -> list[int]:
 def assert_no_heading_jumps(page: str) -> None:
     levels = heading_levels(page)
     assert levels and levels[0] == 1, levels
-    for before, after in zip(levels, levels[1:]):
+    for before, after in itertools.pairwise(levels):
         assert after <= before + 1, f"heading jumps from h{before} to h{after}: {levels}"
 
 

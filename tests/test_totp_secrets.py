@@ -4,14 +4,14 @@ import base64
 
 import pyotp
 from cryptography.fernet import Fernet
+from db_dump import dump_text
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from app import reports_crypto
 from app.extensions import db
 from app.models import Role, User
+from app.reports import crypto as reports_crypto
 from conftest import TEST_DATABASE_URL, Factory, login, totp_code
-from db_dump import dump_text
 
 
 def _secret_forms(secret: str) -> list[str]:
@@ -67,7 +67,7 @@ def test_the_migration_encrypts_secrets_already_stored(app_factory, tmp_path):
             conn.exec_driver_sql("INSERT INTO schools (id, name, code, default_locale, timezone, created_at) "
                                  "VALUES (1, 'Alpha', 'ALPHA', 'en', 'Asia/Seoul', CURRENT_TIMESTAMP)")
             conn.exec_driver_sql(
-                "INSERT INTO users (id, school_id, role, email, display_name, password_hash, active, "
+                "INSERT INTO users (id, school_id, role, email, display_name, password_hash, active, "  # noqa: S608 - fixed values
                 "must_change_password, totp_secret, failed_logins, session_version, created_at) VALUES "
                 f"(1, 1, 'counselor', 'c@alpha.example', 'C', 'x', true, false, '{secret}', 0, 1, CURRENT_TIMESTAMP)")
         upgrade()

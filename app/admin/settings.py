@@ -8,7 +8,12 @@ from sqlalchemy import delete, select
 from app.admin import bp
 from app.admin.routes import admin_only
 from app.admin.settings_forms import (
-    CATEGORY_LABELS, DEFAULT_RETENTION_DAYS, ROUTED_CATEGORIES, ReportSettingsForm, field_name, parse_routing,
+    CATEGORY_LABELS,
+    DEFAULT_RETENTION_DAYS,
+    ROUTED_CATEGORIES,
+    ReportSettingsForm,
+    field_name,
+    parse_routing,
 )
 from app.extensions import db
 from app.models import Category, Role, RoutingRule, School, User
@@ -46,7 +51,7 @@ def replace_routing(school_id: int, routing: dict[str, set[int]]) -> None:
 @bp.route("/report-settings", methods=["GET", "POST"])
 @admin_only
 def report_settings():
-    school = db.session.get(School, current_user.school_id)
+    school = db.session.get_one(School, current_user.school_id)
     counselors = school_counselors(school.id)
     active_ids = {c.id for c in counselors if c.active}
     form = ReportSettingsForm(obj=school)

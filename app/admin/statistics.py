@@ -4,7 +4,7 @@ acknowledged, and how many are closed. Small numbers are never shown: any count 
 no reporter can be singled out. Purged reports still count: their rows (without text) stay."""
 import statistics as pystats
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from babel.dates import format_skeleton
 from flask import render_template
@@ -43,7 +43,7 @@ def month_starts(now: datetime, tz, months: int = MONTHS) -> list[date]:
 
 
 def _utc_start(day: date, tz) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
 
 
 def reports_per_month(school: School, now: datetime) -> list[tuple[date, int]]:
@@ -87,13 +87,13 @@ def acknowledge_seconds(school_id: int) -> list[float]:
         select(Report.created_at, Report.acknowledged_at)
         .where(Report.school_id == school_id, Report.acknowledged_at.is_not(None))
     )
-    return [max((acked - created).total_seconds(), 0.0) for created, acked in rows]
+    return [max((acked - created).total_seconds(), 0.0) for created, acked in rows if acked is not None]
 
 
 def describe_duration(seconds: float) -> str:
     """A waiting time in words: minutes under an hour, hours and minutes under two days, else days
     and hours."""
-    minutes = int(round(seconds / 60))
+    minutes = round(seconds / 60)
     if minutes < 60:
         return ngettext("%(num)d minute", "%(num)d minutes", minutes)
     hours, minutes = divmod(minutes, 60)
@@ -136,6 +136,6 @@ def summarize(school: School, now: datetime | None = None) -> Summary:
 @bp.route("/statistics")
 @admin_only
 def statistics():
-    school = db.session.get(School, current_user.school_id)
+    school = db.session.get_one(School, current_user.school_id)
     return render_template("admin/statistics.html", school=school, summary=summarize(school),
                            threshold=THRESHOLD)

@@ -101,6 +101,7 @@ def verify():
     form, recovery = CodeForm(prefix="otp"), RecoveryForm(prefix="rc")
     cfg = current_app.config
     used = None
+    failed_form: CodeForm | RecoveryForm
     if form.submit.data and form.validate_on_submit():
         used = totp.verify(user, form.code.data)
         failed_form = form

@@ -2,7 +2,9 @@
 
 Due dates are typed in the school's time zone and stored in UTC. Routes check the ids a form
 sends against what the page offered before these forms run (anything else is a 400)."""
-from datetime import datetime, time, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime, time
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -55,7 +57,7 @@ class AssignmentForm(FlaskForm):
         if self.due_date.data is None:
             return None
         local = datetime.combine(self.due_date.data, self.due_time.data or END_OF_DAY, tzinfo=self.school_tz)
-        return local.astimezone(timezone.utc)
+        return local.astimezone(UTC)
 
     def validate_due_date(self, field):
         if self.due_time.raw_data and self.due_time.data is None:
@@ -87,7 +89,7 @@ class AssignForm(AssignmentForm):
     """Assign one or more modules at once. Set `already` to {module id: title} of modules the
     class already has."""
 
-    already: dict[str, str] = {}
+    already: Mapping[str, str] = MappingProxyType({})
 
     modules = Checkboxes(_l("Modules to assign"))
 

@@ -15,14 +15,14 @@ def _join_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def find_class(code: str) -> tuple[Classroom | None, str | None]:
+def find_class(code: str) -> Classroom | str:
     """The class for a code, or the message that tells the student plainly what is wrong."""
     classroom = db.session.scalar(select(Classroom).where(Classroom.join_code == Classroom.normalize_code(code)))
     if classroom is None:
-        return None, _("There is no class with that code. Check it with your teacher — codes have 6 letters and numbers.")
+        return _("There is no class with that code. Check it with your teacher — codes have 6 letters and numbers.")
     if not classroom.join_enabled or classroom.archived:
-        return None, _("Joining this class with a code is turned off. Ask your teacher.")
-    return classroom, None
+        return _("Joining this class with a code is turned off. Ask your teacher.")
+    return classroom
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -32,9 +32,9 @@ def join():
         return render_template("classes/join_staff.html"), 403
     form = JoinCodeForm(code=request.args.get("code", ""))
     if form.validate_on_submit():
-        classroom, problem = find_class(form.code.data)
-        if problem:
-            form.code.errors.append(problem)
+        classroom = find_class(form.code.data)
+        if isinstance(classroom, str):
+            form.code.errors.append(classroom)
         elif current_user.is_authenticated:
             return _enroll(current_user, classroom)
         else:
@@ -66,9 +66,9 @@ def join_signup():
     if current_user.is_authenticated:
         return redirect(url_for("classes.join"))
     signup = JoinSignupForm()
-    classroom, problem = find_class(signup.code.data or "")
-    if problem:
-        flash(problem, "error")
+    classroom = find_class(signup.code.data or "")
+    if isinstance(classroom, str):
+        flash(classroom, "error")
         return redirect(url_for("classes.join"))
     if signup.validate_on_submit():
         username = signup.username.data.strip().lower()

@@ -7,7 +7,12 @@ from wtforms import SelectChoice
 
 from app.classes import bp
 from app.classes.access import (
-    can_manage, class_or_404, students_of, teacher_only, teacher_or_admin, teachers_of,
+    can_manage,
+    class_or_404,
+    students_of,
+    teacher_only,
+    teacher_or_admin,
+    teachers_of,
 )
 from app.classes.forms import ClassForm, CoTeacherForm
 from app.extensions import db
@@ -69,8 +74,8 @@ def show(class_id: int):
     teachers = teachers_of(classroom.id)
     form = CoTeacherForm()
     form.teacher_id.choices = _co_teacher_choices(classroom, teachers)
-    has_assignments = db.session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.classroom_id == classroom.id)) > 0
+    has_assignments = (db.session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.classroom_id == classroom.id)) or 0) > 0
     return render_template(
         "classes/show.html", classroom=classroom, students=students_of(classroom.id), teachers=teachers,
         manage=can_manage(classroom), co_teacher_form=form, has_assignments=has_assignments,

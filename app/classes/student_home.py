@@ -84,9 +84,7 @@ def _merge(rows) -> tuple[dict[str, datetime | None], set[str], dict[str, tuple[
             continue
         latest, names = origin.get(module_id, (created_at, []))
         origin[module_id] = (max(latest, created_at), sorted({*names, class_name}))
-        if module_id not in due:
-            due[module_id] = due_at
-        elif due_at is not None and (due[module_id] is None or due_at < due[module_id]):
+        if module_id not in due or (due_at is not None and (due[module_id] is None or due_at < due[module_id])):
             due[module_id] = due_at
     return due, excused - set(due), origin
 
@@ -132,7 +130,10 @@ def student_home(
     if scores is None:
         scores = standings(user.id, ids)
     now = utcnow()
-    items = [_item(library().get(m), due[m], progress.get(m), scores.get(m), now) for m in ids]
+    modules = library()
+    # A module taken out of the curriculum drops off the list instead of breaking the page.
+    items = [_item(module, due[m], progress.get(m), scores.get(m), now)
+             for m in ids if (module := modules.get(m)) is not None]
     for item in items:
         assigned_at, item.classes = origin[item.module.id][0], tuple(origin[item.module.id][1])
         item.new = item.status == NOT_STARTED and now - assigned_at < NEW_FOR

@@ -1,5 +1,6 @@
 """Lessons and quizzes: loaded, checked and rendered once when the app starts."""
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, current_app
 
@@ -21,4 +22,4 @@ def init_app(app: Flask, strict: bool = True) -> None:
 
 
 def library() -> Library:
-    return current_app.extensions["dari_content"]
+    return cast(Library, current_app.extensions["dari_content"])

@@ -6,6 +6,7 @@ the check and the test suite but do not take a school's lessons offline; warning
 the check still passes."""
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -41,7 +42,7 @@ def check_content(root: Path) -> CheckReport:
 
 def style_errors(root: Path) -> list[str]:
     """Korean style rules 1-3 on Korean lessons, teacher guides, staff guides and the `ko` strings of quizzes."""
-    lines = []
+    lines: list[str] = []
     lesson_files = sorted((root / "lessons").glob("*/*.md"))
     for path in lesson_files + sorted((root / GUIDES_DIR).glob("*.ko.md")):
         if path.name == "ko.md" or path.parent.name == GUIDES_DIR:  # front matter text is checked too
@@ -70,7 +71,7 @@ def _valid_quizzes(root: Path) -> dict[str, Quiz]:
     return quizzes
 
 
-def _yaml(path: Path):
+def _yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:

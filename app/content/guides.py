@@ -3,16 +3,26 @@
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import yaml
 from markupsafe import Markup
 from pydantic import Field, ValidationError
 
-from app.content.render import pydantic_problems, to_html, yaml_problem
+from app.content.render import ContentProblem, pydantic_problems, to_html, yaml_problem
 from app.content.schemas import LOCALES, SLUG, Strict
 
 GUIDES_DIR = "guides"
+
+
+class Problems(Protocol):
+    """Where loading reports what is wrong (the loader's collector)."""
+
+    lines: list[str]
+
+    def add(self, path: Path, field_: str, problem: str) -> None: ...
+
+    def add_all(self, path: Path, problems: list[ContentProblem]) -> None: ...
 
 
 class GuideMeta(Strict):
@@ -46,7 +56,7 @@ class StaffGuide:
         return self.pages["en"].meta.layout
 
 
-def load_guides(root: Path, out) -> list[StaffGuide]:
+def load_guides(root: Path, out: Problems) -> list[StaffGuide]:
     """Every guide under root/guides, in both languages or neither; problems go to `out` (the
     loader's collector). No guides folder means no guides: a school may run without them."""
     directory = root / GUIDES_DIR
@@ -59,7 +69,7 @@ def load_guides(root: Path, out) -> list[StaffGuide]:
     return sorted(guides, key=lambda g: (g.order, g.name))
 
 
-def _load_guide(directory: Path, name: str, out) -> StaffGuide | None:
+def _load_guide(directory: Path, name: str, out: Problems) -> StaffGuide | None:
     paths = {locale: directory / f"{name}.{locale}.md" for locale in LOCALES}
     before = len(out.lines)
     if re.fullmatch(SLUG, name) is None:
@@ -84,7 +94,7 @@ def _load_guide(directory: Path, name: str, out) -> StaffGuide | None:
     return StaffGuide(name=name, pages=pages)
 
 
-def _load_page(path: Path, out) -> GuidePage | None:
+def _load_page(path: Path, out: Problems) -> GuidePage | None:
     text = path.read_text(encoding="utf-8")
     if not text.startswith("---\n") or "\n---\n" not in text[4:]:
         out.add(path, "front matter", "the file must start with YAML front matter between '---' lines")

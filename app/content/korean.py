@@ -3,9 +3,12 @@
 They run on Korean text only, after YAML and Markdown are parsed, so YAML's own quoting, link
 addresses and code are never mistaken for prose."""
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
+from markdown_it.token import Token
 
 from app.content.render import _md
 from app.content.schemas import BLOCKS
@@ -21,7 +24,7 @@ QUOTE_PROBLEM = "straight quote mark in Korean text; use “…” for quotes an
 ITALIC_PROBLEM = "italics (*…* or _…_) are not used in Korean; use **bold** sparingly, or nothing"
 
 
-def _snippet(text: str, match: re.Match) -> str:
+def _snippet(text: str, match: re.Match[str]) -> str:
     start, end = max(0, match.start() - 12), min(len(text), match.end() + 12)
     return " ".join(text[start:end].split())
 
@@ -36,7 +39,7 @@ def prose_problems(text: str) -> list[str]:
     return found
 
 
-def _inline_problems(children) -> list[str]:
+def _inline_problems(children: list[Token] | None) -> list[str]:
     found, italic, in_em = [], None, False
     for child in children or []:
         if child.type in ("em_open", "em_close"):
@@ -57,7 +60,7 @@ def text_problems(text: str) -> list[str]:
     return _inline_problems(_md.parseInline(text)[0].children) if text.strip() else []
 
 
-def _strings(value, path: str = ""):
+def _strings(value: object, path: str = "") -> Iterator[tuple[str, str]]:
     """Every string in parsed YAML, with a dotted path to it."""
     if isinstance(value, str):
         yield path, value
@@ -71,7 +74,7 @@ def _strings(value, path: str = ""):
 
 def markdown_problems(markdown: str, first_line: int = 1) -> list[tuple[str, str]]:
     """(field, problem) for Korean Markdown: prose by line, lesson blocks by their YAML fields."""
-    found = []
+    found: list[tuple[str, str]] = []
     for token in _md.parse(markdown):
         line = f"line {token.map[0] + first_line}" if token.map else "line ?"
         if token.type == "inline":
@@ -91,7 +94,7 @@ def lesson_problems(path: Path) -> list[tuple[str, str]]:
     if not text.startswith("---\n") or "\n---\n" not in text[4:]:
         return markdown_problems(text)
     head, body = text[4:].split("\n---\n", 1)
-    found = []
+    found: list[tuple[str, str]] = []
     try:
         meta = yaml.safe_load(head) or {}
     except yaml.YAMLError:
@@ -102,9 +105,9 @@ def lesson_problems(path: Path) -> list[tuple[str, str]]:
     return found + markdown_problems(body, first_line=head.count("\n") + 4)
 
 
-def quiz_problems(data) -> list[tuple[str, str]]:
+def quiz_problems(data: Any) -> list[tuple[str, str]]:
     """Every `ko` string of a parsed quiz, named like the loader names quiz fields."""
-    found = []
+    found: list[tuple[str, str]] = []
     for q_index, question in enumerate((data or {}).get("questions") or []):
         if not isinstance(question, dict):
             continue

@@ -1,6 +1,7 @@
 """Reading every module from lessons/ and quizzes/ into memory, checking it as a whole."""
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from markupsafe import Markup
@@ -8,7 +9,7 @@ from pydantic import ValidationError
 
 from app.content.guides import StaffGuide, load_guides
 from app.content.render import ContentProblem, Step, pydantic_problems, split_steps, to_html, yaml_problem
-from app.content.schemas import LOCALES, FrontMatter, Quiz, Scenario
+from app.content.schemas import LOCALES, Callout, FrontMatter, Quiz, Scenario
 
 
 class ContentError(Exception):
@@ -65,7 +66,8 @@ class Module:
         return self.lessons["en"].meta.sensitive
 
     def block_ids(self, kind: str) -> set[str]:
-        return {b.id for step in self.lessons["en"].steps for b in step.blocks if b.kind == kind}
+        return {b.id for step in self.lessons["en"].steps for b in step.blocks
+                if b.kind == kind and not isinstance(b, Callout)}  # callouts have no id
 
 
 @dataclass
@@ -73,7 +75,7 @@ class Library:
     modules: list[Module] = field(default_factory=list)
     staff_guides: list[StaffGuide] = field(default_factory=list)  # guides/, in order
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.modules.sort(key=lambda m: (m.order, m.id))
         self._by_id = {m.id: m for m in self.modules}
         self._guides_by_name = {g.name: g for g in self.staff_guides}
@@ -143,6 +145,7 @@ def _load_module(directory: Path, quiz_path: Path, out: _Collector) -> Module | 
         _compare_languages(directory, lessons, out)
     if len(out.lines) > before:
         return None
+    assert quiz is not None  # a missing or broken quiz has added a problem above
     return Module(id=directory.name, lessons=lessons, guides=guides, quiz=quiz, materials=materials)
 
 
@@ -223,7 +226,7 @@ def _compare_languages(directory: Path, lessons: dict[str, Lesson], out: _Collec
     if en.step_count != ko.step_count:
         out.add(ko_path, "body", f"has {ko.step_count} steps but en.md has {en.step_count}")
         return
-    for en_step, ko_step in zip(en.steps, ko.steps):
+    for en_step, ko_step in zip(en.steps, ko.steps, strict=True):
         if _shape(en_step) != _shape(ko_step):
             out.add(
                 ko_path, f"step {ko_step.number}",
@@ -257,7 +260,7 @@ def _load_quiz(path: Path, out: _Collector) -> Quiz | None:
         return None
 
 
-def _name_questions(data, problems: list[ContentProblem]) -> list[ContentProblem]:
+def _name_questions(data: Any, problems: list[ContentProblem]) -> list[ContentProblem]:
     """questions.3.options.1 -> questions[3 'q-id'].options[1 'opt-id'] so authors find the place."""
     named = []
     for p in problems:

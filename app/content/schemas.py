@@ -1,5 +1,5 @@
 """The shape of lesson and quiz files (pydantic). Messages here reach content authors."""
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -47,7 +47,7 @@ class Scenario(Strict):
     choices: list[Choice] = Field(min_length=2, max_length=4)
 
     @model_validator(mode="after")
-    def unique_choices(self):
+    def unique_choices(self) -> Self:
         ids = [c.id for c in self.choices]
         if len(set(ids)) != len(ids):
             raise ValueError(f"choice ids must be unique, got {ids}")
@@ -66,7 +66,7 @@ class Callout(Strict):
     text: str = Field(min_length=1)
 
 
-BLOCKS = {"scenario": Scenario, "reflect": Reflect, "callout": Callout}
+BLOCKS: dict[str, type[Scenario | Reflect | Callout]] = {"scenario": Scenario, "reflect": Reflect, "callout": Callout}
 
 
 class Localized(Strict):
@@ -95,7 +95,7 @@ class Question(Strict):
     explanation: Localized
 
     @model_validator(mode="after")
-    def check_options(self):
+    def check_options(self) -> Self:
         ids = [o.id for o in self.options]
         if len(set(ids)) != len(ids):
             raise ValueError(f"option ids must be unique, got {ids}")
@@ -125,7 +125,7 @@ class Quiz(Strict):
     questions: list[Question] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def unique_questions(self):
+    def unique_questions(self) -> Self:
         ids = [q.id for q in self.questions]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:

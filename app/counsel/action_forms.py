@@ -3,10 +3,10 @@
 Dates are typed in the school's time zone. Whether an action goes against the reporter's wishes
 is decided by the server from the report (never sent by the form); when it does, a reason is
 required. Routes refuse kinds and statuses no honest page could send (400) before these run."""
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
@@ -18,21 +18,22 @@ from app.models.base import utcnow
 PLATFORM_MAX, DETAIL_MAX, REASON_MAX = 80, 2000, 1000
 EARLIEST = date(2000, 1, 1)
 
-KIND_LABELS = {
+# Keyed by the enums and looked up with the stored strings: a StrEnum member is equal to its value.
+KIND_LABELS: dict[str, LazyString] = {
     ActionKind.EVIDENCE: _l("Evidence recorded"),
     ActionKind.POLICE: _l("Police report made"),
     ActionKind.SUPPORT_CENTER: _l("Referred to the Digital Sex Crime Victim Support Center or 1366"),
     ActionKind.REMOVAL: _l("Removal requested from a platform"),
     ActionKind.PARENTS: _l("Parents or guardians contacted"),
 }
-RECORD_LABELS = {
+RECORD_LABELS: dict[str, LazyString] = {
     ActionKind.EVIDENCE: _l("Record evidence"),
     ActionKind.POLICE: _l("Record a police report"),
     ActionKind.SUPPORT_CENTER: _l("Record a referral"),
     ActionKind.REMOVAL: _l("Record a removal request"),
     ActionKind.PARENTS: _l("Record contact with parents or guardians"),
 }
-KIND_HINTS = {
+KIND_HINTS: dict[str, LazyString] = {
     ActionKind.EVIDENCE: _l(
         "Write down where the content is: links, account and channel names, and when you saw it. "
         "Never save, copy, screenshot or upload the images themselves."),
@@ -43,13 +44,13 @@ KIND_HINTS = {
     ActionKind.REMOVAL: _l("One request per platform. Update its status when the platform answers."),
     ActionKind.PARENTS: _l("Note who was contacted and how, without repeating what happened."),
 }
-REMOVAL_STATUS_LABELS = {
+REMOVAL_STATUS_LABELS: dict[str | None, LazyString] = {
     RemovalStatus.REQUESTED: _l("Requested"),
     RemovalStatus.REMOVED: _l("Removed"),
     RemovalStatus.REFUSED: _l("Refused"),
 }
 # The report's consent question each kind would go against when the answer was "no".
-WISH_WARNINGS = {
+WISH_WARNINGS: dict[str, tuple[str, LazyString]] = {
     ActionKind.POLICE: ("consent_police", _l(
         "The reporter answered “No” to “May the school contact the police?”. You can still do it when "
         "the law or someone's safety requires it, but you must write down why.")),
@@ -71,7 +72,7 @@ class ActionForm(FlaskForm):
     """One step done on a case. Set `school_tz`, `action_kind` and `against_wishes` before validating."""
 
     school_tz: ZoneInfo = ZoneInfo("UTC")
-    action_kind: str = ActionKind.EVIDENCE
+    action_kind: ActionKind = ActionKind.EVIDENCE
     against_wishes: bool = False
 
     kind = HiddenField()
@@ -109,7 +110,7 @@ class ActionForm(FlaskForm):
 
     def moment(self) -> datetime:
         """The stored moment: noon of the chosen day at the school, or now if that is earlier."""
-        noon = datetime.combine(self.done_on.data, time(12), tzinfo=self.school_tz).astimezone(timezone.utc)
+        noon = datetime.combine(self.done_on.data, time(12), tzinfo=self.school_tz).astimezone(UTC)
         return min(noon, utcnow())
 
 

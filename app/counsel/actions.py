@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import LazyString, format_date, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,15 +18,21 @@ from sqlalchemy.orm import joinedload
 from app import audit
 from app.counsel import bp, service
 from app.counsel.action_forms import (
-    KIND_HINTS, KIND_LABELS, RECORD_LABELS, REMOVAL_STATUS_LABELS, WISH_WARNINGS, ActionForm, RemovalStatusForm,
+    KIND_HINTS,
+    KIND_LABELS,
+    RECORD_LABELS,
+    REMOVAL_STATUS_LABELS,
+    WISH_WARNINGS,
+    ActionForm,
+    RemovalStatusForm,
     school_today,
 )
 from app.counsel.visibility import report_or_404, staff_for_reports
 from app.extensions import db
 from app.models import ActionKind, CaseAction, RemovalStatus, Report, Status
 from app.models.base import utcnow
+from app.reports.crypto import decrypt, encrypt
 from app.reports.forms import CONSENT_LABELS
-from app.reports_crypto import decrypt, encrypt
 from app.transactions import writes_on_get
 
 KINDS = {k.value for k in ActionKind}
@@ -56,12 +62,12 @@ class ActionEntry:
 @dataclass
 class ChecklistItem:
     kind: str
-    label: str
-    hint: str
-    record_label: str
+    label: LazyString
+    hint: LazyString
+    record_label: LazyString
     new_url: str
     wish: str | None  # what the reporter answered about this kind of step, if they were asked
-    warning: str | None  # set when recording it would go against the reporter's wishes
+    warning: LazyString | None  # set when recording it would go against the reporter's wishes
     entries: list[ActionEntry]
 
 

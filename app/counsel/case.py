@@ -8,26 +8,33 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from app import reports_crypto
 from app.counsel import actions, bp, service
 from app.counsel.forms import (
-    CONSENT_WORDS, OUTCOME_LABELS, STATUS_LABELS, AssignForm, ConfirmForm, MessageForm, NoteForm, StatusForm,
+    CONSENT_WORDS,
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    AssignForm,
+    ConfirmForm,
+    MessageForm,
+    NoteForm,
+    StatusForm,
 )
 from app.counsel.visibility import counselors_of, report_or_404, staff_for_reports
 from app.extensions import db
 from app.models import CaseMessage, CaseNote, Report, Role, User
 from app.models.report import Status
+from app.reports import crypto
 from app.reports.forms import AFFECTED_LABELS, CATEGORY_LABELS, WANT_LABELS
 from app.transactions import writes_on_get
 
-LABELS = dict(status_labels=STATUS_LABELS, outcome_labels=OUTCOME_LABELS, consent_words=CONSENT_WORDS,
-              category_labels=CATEGORY_LABELS, affected_labels=AFFECTED_LABELS, want_labels=WANT_LABELS)
+LABELS = {"status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS, "consent_words": CONSENT_WORDS,
+              "category_labels": CATEGORY_LABELS, "affected_labels": AFFECTED_LABELS, "want_labels": WANT_LABELS}
 
 
 # --- reading -----------------------------------------------------------------------------------
 def _report_text(report: Report) -> dict:
-    return {"what": reports_crypto.decrypt(report.what_enc), "where": reports_crypto.decrypt(report.where_enc),
-            "when": reports_crypto.decrypt(report.when_enc)}
+    return {"what": crypto.decrypt(report.what_enc), "where": crypto.decrypt(report.where_enc),
+            "when": crypto.decrypt(report.when_enc)}
 
 
 def _names(report: Report) -> dict[int, str]:
@@ -43,7 +50,7 @@ def _thread(model, report: Report) -> list[tuple]:
         select(model).where(model.report_id == report.id)
         .options(selectinload(model.author)).order_by(model.created_at, model.id)
     )
-    return [(row, reports_crypto.decrypt(row.body_enc)) for row in rows]
+    return [(row, crypto.decrypt(row.body_enc)) for row in rows]
 
 
 def _assignable(report: Report) -> list[tuple[int, str]]:

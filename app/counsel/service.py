@@ -3,21 +3,25 @@
 Each function changes the session and adds its audit line; the caller commits once, so an action
 never happens without its line in the audit trail (nor the reverse). Free text is encrypted here.
 """
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.postgresql import Insert as PgInsert, insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert, insert as sqlite_insert
 
-from app import audit, reports_crypto
+from app import audit
+from app.counsel.forms import OUTCOME_LABELS, SETTABLE_STATUSES
 from app.extensions import db
 from app.models import CaseMessage, CaseNote, Report, ReportView, User
 from app.models.base import utcnow
 from app.models.report import Status
-from app.counsel.forms import OUTCOME_LABELS, SETTABLE_STATUSES
+from app.reports import crypto
+from app.transactions import rows_changed
 
-_UPSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+_UPSERTS: dict[str, Callable[[type[ReportView]], PgInsert | SqliteInsert]] = {
+    "postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
 class CaseRuleError(ValueError):
@@ -60,7 +64,7 @@ def acknowledge(report: Report, user: User, now: datetime | None = None) -> bool
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         return False
     db.session.refresh(report)
     audit.record("acknowledge", report)
@@ -114,7 +118,7 @@ def set_status(report: Report, status: str, outcome: str | None, actor: User,
 def add_note(report: Report, text: str, actor: User, now: datetime | None = None) -> CaseNote:
     """An internal note: staff only, never shown to the person who reported."""
     now = now or utcnow()
-    note = CaseNote(report_id=report.id, author_id=actor.id, body_enc=reports_crypto.encrypt(text.strip()),
+    note = CaseNote(report_id=report.id, author_id=actor.id, body_enc=crypto.encrypt(text.strip()),
                     created_at=now)
     db.session.add(note)
     report.last_activity_at = now
@@ -129,7 +133,7 @@ def send_message(report: Report, text: str, actor: User, now: datetime | None = 
     if report.acknowledged_at is None:
         acknowledge(report, actor, now)
     message = CaseMessage(report_id=report.id, from_reporter=False, author_id=actor.id,
-                          body_enc=reports_crypto.encrypt(text.strip()), created_at=now)
+                          body_enc=crypto.encrypt(text.strip()), created_at=now)
     db.session.add(message)
     report.counselor_replied_at = now
     report.last_activity_at = now

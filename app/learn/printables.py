@@ -11,7 +11,7 @@ from app.learn.staff import MATERIAL_TITLES, staff_only
 
 def print_language() -> str:
     asked = request.args.get("lang")
-    return asked if asked in current_app.config["LANGUAGES"] else locale()
+    return asked if asked is not None and asked in current_app.config["LANGUAGES"] else locale()
 
 
 def alternatives(endpoint: str, lang: str, **values) -> dict[str, str]:

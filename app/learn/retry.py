@@ -1,7 +1,5 @@
 """Retrying the questions a student missed in one attempt: practice that is checked on the server
 and explained, but not stored and not scored (the student's attempts and best score stay as they are)."""
-from types import SimpleNamespace
-
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -39,7 +37,7 @@ def retry_missed(module_id: str, attempt_id: int):
         return render_template("learn/retry.html", module=module, attempt=attempt, questions=questions,
                                chosen={}, unanswered=set(), checked=None)
     try:
-        chosen, unanswered = grading.read_answers(SimpleNamespace(questions=questions), request.form)
+        chosen, unanswered = grading.read_answers(module.quiz.model_copy(update={"questions": questions}), request.form)
     except grading.Tampered:
         return render_error(400, _("Some answers were not ones these questions offer. Reload the page and try again."))
     if unanswered:

@@ -8,8 +8,8 @@ from app.auth.session import safe_next
 from app.extensions import db
 from app.helplines import help_lines
 from app.i18n import SESSION_KEY
-from app.models import Role
 from app.main import bp
+from app.models import Role
 
 
 @bp.route("/")

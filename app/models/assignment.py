@@ -1,14 +1,18 @@
 """Modules a teacher put in front of a class, with due dates, chosen students and excusals."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from app.models.classroom import Classroom
 
-class Assignment(db.Model):
+
+class Assignment(Model):
     __tablename__ = "assignments"
     # One assignment per module per class; editing changes its due date or students.
     __table_args__ = (UniqueConstraint("classroom_id", "module_id"),)
@@ -20,7 +24,7 @@ class Assignment(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    classroom: Mapped["Classroom"] = relationship(back_populates="assignments")  # noqa: F821
+    classroom: Mapped["Classroom"] = relationship(back_populates="assignments")
     # Empty means the whole class.
     chosen: Mapped[list["AssignmentStudent"]] = relationship(cascade="all, delete-orphan")
     excusals: Mapped[list["Excusal"]] = relationship(cascade="all, delete-orphan")
@@ -40,14 +44,14 @@ class Assignment(db.Model):
         return self.due_at is not None and self.due_at < (now or utcnow())
 
 
-class AssignmentStudent(db.Model):
+class AssignmentStudent(Model):
     __tablename__ = "assignment_students"
 
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
 
-class Excusal(db.Model):
+class Excusal(Model):
     """The teacher gave this student an alternative to a (sensitive) module."""
 
     __tablename__ = "excusals"

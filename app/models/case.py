@@ -2,12 +2,17 @@
 what, and an audit trail nobody can edit. Free text is encrypted like the report itself."""
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.user import User
 
 
 class ActionKind(StrEnum):
@@ -24,7 +29,7 @@ class RemovalStatus(StrEnum):
     REFUSED = "refused"
 
 
-class CaseMessage(db.Model):
+class CaseMessage(Model):
     """A message between the reporter and the school's counselors."""
 
     __tablename__ = "case_messages"
@@ -37,10 +42,10 @@ class CaseMessage(db.Model):
     body_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped["User | None"] = relationship()  # noqa: F821
+    author: Mapped["User | None"] = relationship()
 
 
-class CaseNote(db.Model):
+class CaseNote(Model):
     """A counselor's internal note: never shown to the reporter."""
 
     __tablename__ = "case_notes"
@@ -51,10 +56,10 @@ class CaseNote(db.Model):
     body_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped["User | None"] = relationship()  # noqa: F821
+    author: Mapped["User | None"] = relationship()
 
 
-class CaseAction(db.Model):
+class CaseAction(Model):
     """One step on the checklist, with its date and counselor. Going against the reporter's stated
     wishes is allowed (schools have legal duties) but needs a written reason."""
 
@@ -73,10 +78,10 @@ class CaseAction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    actor: Mapped["User | None"] = relationship()  # noqa: F821
+    actor: Mapped["User | None"] = relationship()
 
 
-class ReportView(db.Model):
+class ReportView(Model):
     """When a staff member last opened a case: drives the unread markers."""
 
     __tablename__ = "report_views"
@@ -88,7 +93,7 @@ class ReportView(db.Model):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what, when, to which case or account. Append-only: the ORM refuses updates and deletes."""
 
     __tablename__ = "audit_events"
@@ -113,5 +118,5 @@ class AuditTrailIsAppendOnly(Exception):
 
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
-def _refuse_changes(mapper, connection, target):
+def _refuse_changes(mapper: Mapper[AuditEvent], connection: Connection, target: AuditEvent) -> NoReturn:
     raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")

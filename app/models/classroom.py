@@ -1,18 +1,24 @@
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, select, true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.assignment import Assignment
+    from app.models.school import School
+    from app.models.user import User
 
 # No 0/O, 1/I/L: students type join codes from a board or a slide.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
 
 
-class Classroom(db.Model):
+class Classroom(Model):
     __tablename__ = "classrooms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,11 +34,11 @@ class Classroom(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    school: Mapped["School"] = relationship()  # noqa: F821
+    school: Mapped["School"] = relationship()
     enrollments: Mapped[list["Enrollment"]] = relationship(
         back_populates="classroom", cascade="all, delete-orphan"
     )
-    assignments: Mapped[list["Assignment"]] = relationship(  # noqa: F821
+    assignments: Mapped[list["Assignment"]] = relationship(
         back_populates="classroom", cascade="all, delete-orphan", order_by="Assignment.id"
     )
 
@@ -53,7 +59,7 @@ class Classroom(db.Model):
         return "".join((code or "").split()).upper().replace("-", "")
 
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     """A user's place in a class: students learn in it, teachers teach it (co-teachers too)."""
 
     __tablename__ = "enrollments"
@@ -65,4 +71,4 @@ class Enrollment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     classroom: Mapped[Classroom] = relationship(back_populates="enrollments")
-    user: Mapped["User"] = relationship()  # noqa: F821
+    user: Mapped["User"] = relationship()

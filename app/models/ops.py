@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class OpsState(db.Model):
+class OpsState(Model):
     __tablename__ = "ops_state"
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)

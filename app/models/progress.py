@@ -4,13 +4,13 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 MODULE_ID = String(60)
 
 
-class LessonProgress(db.Model):
+class LessonProgress(Model):
     __tablename__ = "lesson_progress"
     __table_args__ = (UniqueConstraint("user_id", "module_id"),)
 
@@ -35,7 +35,7 @@ class LessonProgress(db.Model):
         self.updated_at = utcnow()
 
 
-class ReflectionAnswer(db.Model):
+class ReflectionAnswer(Model):
     """A student's private answer to a reflect block: only that student ever sees it."""
 
     __tablename__ = "reflection_answers"
@@ -49,7 +49,7 @@ class ReflectionAnswer(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(Model):
     __tablename__ = "quiz_attempts"
     __table_args__ = (Index("ix_quiz_attempts_user_module", "user_id", "module_id"),)
 
@@ -58,7 +58,7 @@ class QuizAttempt(db.Model):
     module_id: Mapped[str] = mapped_column(MODULE_ID)
     locale: Mapped[str] = mapped_column(String(8))
     # {question id: [option ids in the order shown]} — fixed for the attempt so a reload keeps it.
-    option_order: Mapped[dict] = mapped_column(JSON)
+    option_order: Mapped[dict[str, list[str]]] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     number: Mapped[int | None]  # 1 for the first submitted attempt at this module
@@ -72,7 +72,7 @@ class QuizAttempt(db.Model):
     )
 
 
-class QuizAnswer(db.Model):
+class QuizAnswer(Model):
     """One question of one attempt. Per-class item statistics group these by item_id."""
 
     __tablename__ = "quiz_answers"

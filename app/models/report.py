@@ -3,12 +3,17 @@ or session. Free text is stored only as Fernet ciphertext; the receipt only as a
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, false, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.models.base import UTCDateTime, to_hour, to_minute, utcnow
+
+if TYPE_CHECKING:
+    from app.models.school import School
 
 
 class Category(StrEnum):
@@ -44,18 +49,16 @@ def new_ref() -> str:
     return "R-" + "".join(secrets.choice(REF_ALPHABET) for _ in range(4))
 
 
-def _report_time(context) -> datetime:
+def _report_time(context: DefaultExecutionContext) -> datetime:
     """When a report arrived, to the hour, so a database dump cannot line it up with a logged-in
     student's login. Urgent reports keep the minute: their escalation window is minutes long."""
-    urgent = bool(context.get_current_parameters().get("urgent"))
+    # SQLAlchemy leaves get_current_parameters() unannotated; it returns the row's parameters.
+    params = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    urgent = bool(params.get("urgent"))
     return to_minute(utcnow()) if urgent else to_hour(utcnow())
 
 
-def _minute_now() -> datetime:
-    return to_minute(utcnow())
-
-
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("school_id", "ref"),)
 
@@ -68,7 +71,7 @@ class Report(db.Model):
     category: Mapped[str] = mapped_column(String(20))
     affected: Mapped[str] = mapped_column(String(20))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    wants: Mapped[list] = mapped_column(JSON, default=list)
+    wants: Mapped[list[str]] = mapped_column(JSON, default=list)
     consent_parents: Mapped[str] = mapped_column(String(10))
     consent_police: Mapped[str] = mapped_column(String(10))
     # Fernet tokens of the reporter's own words.
@@ -95,7 +98,7 @@ class Report(db.Model):
     # Set by `flask reports purge`: the text and casework are gone, the counts for statistics stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    school: Mapped["School"] = relationship()  # noqa: F821
+    school: Mapped["School"] = relationship()
 
     def assign_ref(self) -> None:
         """A free reference, checked then taken: for single writers (demo data, tests). Reports
@@ -108,7 +111,7 @@ class Report(db.Model):
                 return
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     """Which counselors receive a category's reports at a school. No rule: every counselor."""
 
     __tablename__ = "routing_rules"
@@ -118,33 +121,3 @@ class RoutingRule(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     category: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-
-
-class OutboxMessage(db.Model):
-    """An email to send, written in the same transaction as what it announces. Never holds
-    report content: only that something is waiting, and a link."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
-    to_email: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    # Alerts are written and sent the moment a report arrives: their times are kept to the minute.
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_minute_now)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_minute_now, index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    last_error: Mapped[str | None] = mapped_column(String(300))
-    # Whose alert it is (the admin status page shows a school its own backlog only), whether it is
-    # urgent (retried every minute, not with backoff), and whether its last attempt failed because
-    # the mail server could not be reached (released at once when a connection next succeeds).
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
-    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    waiting_on_server: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-
-    @validates("sent_at")
-    def _coarse_sent_at(self, key, value):
-        return to_minute(value) if value is not None else None

@@ -7,8 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import reports_crypto
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, to_minute, utcnow
 from app.models.school import School
 from app.passwords import check_password, hash_password, needs_rehash
@@ -29,7 +28,7 @@ class Role(StrEnum):
 TOTP_REQUIRED = (Role.COUNSELOR, Role.SCHOOL_ADMIN)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):  # type: ignore[misc]  # flask-login ships no type information
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("school_id", "username"),
@@ -125,7 +124,7 @@ class User(UserMixin, db.Model):
         self.pending_login_hash = hashlib.sha256(nonce.encode()).hexdigest()
         return nonce
 
-    def pending_login_matches(self, nonce) -> bool:
+    def pending_login_matches(self, nonce: object) -> bool:
         if not isinstance(nonce, str) or not self.pending_login_hash:
             return False
         return secrets.compare_digest(self.pending_login_hash, hashlib.sha256(nonce.encode()).hexdigest())
@@ -140,11 +139,16 @@ class User(UserMixin, db.Model):
     # --- two-factor ---------------------------------------------------------------------------
     @property
     def totp_secret(self) -> str | None:
-        return reports_crypto.decrypt(self.totp_secret_enc)
+        # Imported here: `app.reports` loads its routes, which need these models loaded first.
+        from app.reports import crypto
+
+        return crypto.decrypt(self.totp_secret_enc)
 
     @totp_secret.setter
     def totp_secret(self, secret: str | None) -> None:
-        self.totp_secret_enc = reports_crypto.encrypt(secret)
+        from app.reports import crypto
+
+        self.totp_secret_enc = crypto.encrypt(secret)
 
     @property
     def totp_enabled(self) -> bool:
@@ -176,7 +180,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,7 +196,7 @@ class RecoveryCode(db.Model):
         return hashlib.sha256(normalized.encode()).hexdigest()
 
 
-class Invite(db.Model):
+class Invite(Model):
     """A single-use, expiring link a school admin gives a new staff member."""
 
     __tablename__ = "invites"
@@ -215,7 +219,7 @@ class Invite(db.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, school_id: int, role: str, email: str, created_by_id: int, ttl_hours: int):
+    def issue(cls, school_id: int, role: str, email: str, created_by_id: int, ttl_hours: int) -> tuple["Invite", str]:
         """Create an invite; returns (invite, token). Only the token's hash is stored."""
         token = secrets.token_urlsafe(32)
         invite = cls(

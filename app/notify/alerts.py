@@ -6,7 +6,8 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.report import OutboxMessage, Report, RoutingRule
+from app.models.outbox import OutboxMessage
+from app.models.report import Report, RoutingRule
 from app.models.school import School
 from app.models.user import Role, User
 
@@ -50,9 +51,9 @@ def recipients(report: Report) -> list[User]:
 def _locale_for(user: User, school: School) -> str:
     languages = current_app.config["LANGUAGES"]
     for choice in (user.locale, school.default_locale):
-        if choice in languages:
+        if choice is not None and choice in languages:
             return choice
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def report_link(report: Report) -> str:

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.report import Report, Status
 from app.models.school import School
+from app.transactions import rows_changed
 
 log = logging.getLogger("app.notify")  # one logger name for the whole package
 
@@ -47,7 +48,7 @@ def escalate(now: datetime | None = None) -> int:
             .values(escalation_count=Report.escalation_count + 1, escalated_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if rows_changed(result) != 1:
             db.session.rollback()
             continue
         db.session.refresh(report)

@@ -14,19 +14,20 @@ import hashlib
 import logging
 import smtplib
 import ssl
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
-from flask import current_app
-from sqlalchemy import func, or_, select, update
+from flask import Config, current_app
+from sqlalchemy import ColumnElement, func, or_, select, update
 
 from app.extensions import db
 from app.models.base import to_minute, utcnow
-from app.models.report import OutboxMessage
+from app.models.outbox import OutboxMessage
 from app.ops.state import records_run
-from app.transactions import retrying
+from app.transactions import retrying, rows_changed
 
 log = logging.getLogger("app.notify")  # one logger name for the whole package
 
@@ -45,12 +46,13 @@ def backoff(attempts: int, urgent: bool = False) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_MINUTES))
 
 
-def claim_timeout(config) -> timedelta:
+def claim_timeout(config: Config) -> timedelta:
     return timedelta(seconds=float(config.get("OUTBOX_CLAIM_SECONDS") or DEFAULT_CLAIM_SECONDS))
 
 
-def _connect(config) -> smtplib.SMTP:
+def _connect(config: Config) -> smtplib.SMTP:
     host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+    conn: smtplib.SMTP
     if config.get("MAIL_USE_SSL"):
         conn = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
@@ -75,7 +77,7 @@ def _close(conn: smtplib.SMTP | None) -> None:
         conn.close()
 
 
-def _email(message: OutboxMessage, config) -> EmailMessage:
+def _email(message: OutboxMessage, config: Config) -> EmailMessage:
     email = EmailMessage()
     sender = config["MAIL_DEFAULT_SENDER"]
     email["From"] = sender
@@ -114,8 +116,10 @@ class _Smtp:
     """One connection per batch, opened on first need; after a failed connect the rest of the
     batch does not try again (the server is down), after a broken one the next row reconnects."""
 
-    def __init__(self, config):
-        self.config, self.conn, self.error = config, None, None
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.conn: smtplib.SMTP | None = None
+        self.error: str | None = None
 
     def open(self) -> smtplib.SMTP | None:
         if self.conn is None and self.error is None:
@@ -145,7 +149,7 @@ class _Smtp:
         return None, False
 
 
-def _not_claimed():
+def _not_claimed() -> ColumnElement[bool]:
     stale = utcnow() - claim_timeout(current_app.config)
     return or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale)
 
@@ -160,7 +164,7 @@ def _claim(message_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def _mark_sent(message_id: int, now: datetime) -> None:
@@ -182,7 +186,7 @@ def _mark_failed(message: OutboxMessage, now: datetime, error: str, server_down:
 
 
 def pending_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))) or 0
 
 
 def release_backlog(now: datetime, all_waiting: bool = False) -> int:
@@ -196,13 +200,13 @@ def release_backlog(now: datetime, all_waiting: bool = False) -> int:
     def work() -> int:
         result = db.session.execute(query)
         db.session.commit()
-        return result.rowcount
+        return rows_changed(result)
 
     # Many rows in one statement: two deliverers releasing at once may deadlock on PostgreSQL.
     return retrying(work)
 
 
-def _due(now: datetime, limit: int, ids=None) -> list[int]:
+def _due(now: datetime, limit: int, ids: Collection[int] | None = None) -> list[int]:
     query = (
         select(OutboxMessage.id)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now, _not_claimed())
@@ -217,21 +221,20 @@ def _due(now: datetime, limit: int, ids=None) -> list[int]:
 
 
 def _waiting_on_server() -> bool:
-    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.sent_at.is_(None), OutboxMessage.waiting_on_server.is_(True))) > 0
+    return (db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.waiting_on_server.is_(True))) or 0) > 0
 
 
-def deliver(ids=None, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
+def deliver(ids: Iterable[int | str] | None = None, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
     """Send due outbox rows (optionally only these ids) over one SMTP connection; returns
     (sent, failed). Urgent rows go first. Once a connection succeeds, rows that were waiting for
     the server are released and sent in the same run (up to limit). Commits."""
     now = now or utcnow()
-    if ids is not None:
-        ids = [int(i) for i in ids]
-        if not ids:
-            return 0, 0
-    queue = _due(now, limit, ids)
-    probe = not queue and ids is None and _waiting_on_server()
+    only = None if ids is None else [int(i) for i in ids]
+    if only is not None and not only:
+        return 0, 0
+    queue = _due(now, limit, only)
+    probe = not queue and only is None and _waiting_on_server()
     if not queue and not probe:
         return 0, 0
     smtp, sent, failed, released = _Smtp(current_app.config), 0, 0, False

@@ -10,6 +10,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Iterable
 
 from flask import Flask, current_app
 
@@ -82,7 +83,7 @@ class Sender:
 sender = Sender()
 
 
-def deliver_after_request(ids) -> bool:
+def deliver_after_request(ids: Iterable[int]) -> bool:
     """Hand these outbox rows to this process's sender when OUTBOX_DELIVER_AFTER_REQUEST is on;
     otherwise leave them to `flask outbox deliver`. Call after the commit. Never raises.
     True when queued."""

@@ -36,7 +36,7 @@ class Check:
 def run_checks() -> list[Check]:
     checks = [_database()]
     if checks[0].status == "FAIL":
-        return checks + [_limiter(), _smtp()]
+        return [*checks, _limiter(), _smtp()]
     checks += [_migrations(), _report_keys(), _receipt_secret(), _limiter(), _smtp(), _outbox(), *_jobs()]
     db.session.rollback()
     return checks

@@ -3,11 +3,11 @@ and the admin status page). Counts and error types only: never an address or a s
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
-from app.models.report import OutboxMessage
+from app.models.outbox import OutboxMessage
 
 # Beyond these ages a waiting alert is a problem the operator must look at.
 URGENT_LATE = timedelta(minutes=5)
@@ -34,7 +34,7 @@ class OutboxState:
 
 def outbox_state(school_id: int | None = None) -> OutboxState:
     """Alerts not sent yet, of one school or (None) of the whole instance."""
-    where = [OutboxMessage.sent_at.is_(None)]
+    where: list[ColumnElement[bool]] = [OutboxMessage.sent_at.is_(None)]
     if school_id is not None:
         where.append(OutboxMessage.school_id == school_id)
     pending, urgent, waiting, oldest, oldest_urgent = db.session.execute(

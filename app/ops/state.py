@@ -5,7 +5,9 @@ Times are the wall clock, whatever `now` a job was given, because the record ans
 running?"."""
 import functools
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -14,6 +16,9 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.ops import OpsState
 from app.transactions import retrying
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 log = logging.getLogger("app.ops")
 
@@ -49,7 +54,7 @@ def get(key: str) -> OpsState | None:
 
 def receipt_fingerprint() -> str:
     """Tells whether RECEIPT_SECRET changed, without revealing it (a keyed hash of a constant)."""
-    from app.reports_crypto import keyed_hash
+    from app.reports.crypto import keyed_hash
 
     return keyed_hash("dari:receipt-secret-fingerprint")[:16]
 
@@ -61,12 +66,12 @@ def record_job(name: str, outcome: str) -> None:
         record(RECEIPT_FINGERPRINT, receipt_fingerprint())
 
 
-def records_run(name: str, describe=str):
+def records_run(name: str, describe: Callable[[Any], str] = str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a job function: its run is recorded as "ok <describe(result)>" or "failed <error
     type>", whoever runs it (cron's command, `flask schedule run`, a test)."""
-    def decorate(job):
+    def decorate(job: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(job)
-        def run(*args, **kwargs):
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 result = job(*args, **kwargs)
             except Exception as exc:

@@ -5,11 +5,13 @@ import time
 from time import sleep
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from limits import parse_many
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -25,7 +27,7 @@ from app.transactions import begin_write, reads_first, retrying, writing
 MESSAGE_MAX = 4000
 
 
-def _unix_newlines(text):
+def _unix_newlines(text: object) -> object:
     return text.replace("\r\n", "\n") if isinstance(text, str) else text
 
 
@@ -66,7 +68,7 @@ def expired_message() -> str:
 
 @bp.route("/report/follow-up", methods=["GET", "POST"])
 @reads_first  # opening never waits for the write lock; remembering the visit is best effort
-def follow_up():
+def follow_up() -> ResponseReturnValue:
     if request.method == "POST":
         return _open_with_code()
     visit = visit_cookie.current_visit()
@@ -79,7 +81,7 @@ def follow_up():
     return _report_page(report, mark_seen=True, sent=bool(request.args.get("sent")))
 
 
-def _open_with_code():
+def _open_with_code() -> Response:
     """Every attempt is counted and takes at least FOLLOWUP_DELAY_SECONDS, found or not, so
     neither trying many codes nor timing the answers tells anything."""
     started = time.monotonic()
@@ -105,7 +107,7 @@ def _open_with_code():
 
 @bp.route("/report/follow-up/message", methods=["POST"])
 @reads_first
-def follow_up_message():
+def follow_up_message() -> ResponseReturnValue:
     visit = visit_cookie.current_visit()
     report = visit_cookie.open_report(visit)
     form = MessageForm()
@@ -134,12 +136,12 @@ def follow_up_message():
 
 def _add_message(report_id: int, body: str) -> list[int]:
     begin_write()
-    return add_reporter_message(db.session.get(Report, report_id), body)
+    return add_reporter_message(db.session.get_one(Report, report_id), body)
 
 
 @bp.route("/report/follow-up/leave", methods=["POST"])
 @reads_first
-def follow_up_leave():
+def follow_up_leave() -> Response:
     """The close button, and quick exit's beacon: ends the follow-up on the server, not only here."""
     report = visit_cookie.open_report(visit_cookie.current_visit())
     if report is not None:
@@ -153,13 +155,15 @@ def follow_up_leave():
     return visit_cookie.close(redirect(url_for("reports.follow_up", left=1), 303))
 
 
-def _code_page(form, status=200, notice=None, problem=None, clear=False):
+def _code_page(form: CodeForm, status: int = 200, notice: str | None = None, problem: str | None = None,
+               clear: bool = False) -> Response:
     response = make_response(render_template(
         "reports/followup_open.html", form=form, notice=notice, problem=problem), status)
     return visit_cookie.close(response) if clear else response
 
 
-def _report_page(report, form=None, status=200, mark_seen=False, sent=False, notice=None, problem=None):
+def _report_page(report: Report, form: MessageForm | None = None, status: int = 200, mark_seen: bool = False,
+                 sent: bool = False, notice: str | None = None, problem: str | None = None) -> Response:
     key, view = visit_cookie.cookie_key(report), reporter_view(report)
     if mark_seen:
         _mark_seen(report)
@@ -172,17 +176,17 @@ def _report_page(report, form=None, status=200, mark_seen=False, sent=False, not
 
 def _end_followup(report_id: int) -> None:
     begin_write()
-    visit_cookie.end_followup(db.session.get(Report, report_id))
+    visit_cookie.end_followup(db.session.get_one(Report, report_id))
 
 
-def _mark_seen(report) -> None:
+def _mark_seen(report: Report) -> None:
     """Remember the visit, so the next one marks only newer replies as new. Not worth failing for
     (nor waiting for: one attempt)."""
     report_id = report.id
     try:
         with writing():
             begin_write()
-            db.session.get(Report, report_id).reporter_seen_at = to_minute(utcnow())
+            db.session.get_one(Report, report_id).reporter_seen_at = to_minute(utcnow())
             db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
@@ -196,10 +200,12 @@ def _within_rate_limit() -> bool:
         return True
     key = get_remote_address()
     items = parse_many(current_app.config["FOLLOWUP_RATE_LIMIT"])
-    return all([limiter.limiter.hit(item, "report-followup", key) for item in items])
+    # Every limit is hit, even after one says no, so each window keeps counting the attempt.
+    hits = [limiter.limiter.hit(item, "report-followup", key) for item in items]
+    return all(hits)
 
 
-def _paced(response, started: float):
+def _paced(response: Response, started: float) -> Response:
     remaining = float(current_app.config.get("FOLLOWUP_DELAY_SECONDS", 0)) - (time.monotonic() - started)
     if remaining > 0:
         sleep(remaining)

@@ -12,18 +12,22 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from flask import current_app, request
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app, request
+from flask_babel import LazyString, format_date, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
-from app import notify, reports_crypto
+from app import notify
 from app.extensions import db
 from app.models import CaseAction, CaseMessage, Report
 from app.models.base import to_minute, utcnow
 from app.models.case import ActionKind, RemovalStatus
 from app.models.report import Status
+from app.reports import crypto
 
 COOKIE = "dari_followup"
 PATH = "/report/follow-up"
@@ -37,7 +41,7 @@ def clock() -> float:
 
 def _fernet() -> Fernet:
     """A key of its own, derived from SECRET_KEY: the cookie is opaque, and forging it needs the key."""
-    digest = hashlib.sha256(f"{SALT}:{current_app.secret_key}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{SALT}:{current_app.secret_key!s}".encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
@@ -98,14 +102,14 @@ def end_followup(report: Report) -> None:
 
 def report_for_code(text: str) -> Report | None:
     """The report a receipt code opens. Malformed and unknown codes are the same None."""
-    digits = reports_crypto.normalize_receipt((text or "")[:64])
+    digits = crypto.normalize_receipt((text or "")[:64])
     if digits is None:
         return None
     return db.session.scalar(select(Report).where(
-        Report.receipt_hash == reports_crypto.keyed_hash(digits), Report.purged_at.is_(None)))
+        Report.receipt_hash == crypto.keyed_hash(digits), Report.purged_at.is_(None)))
 
 
-def _cookie_options() -> dict:
+def _cookie_options() -> dict[str, Any]:
     return {
         "path": PATH,
         "httponly": True,
@@ -114,7 +118,7 @@ def _cookie_options() -> dict:
     }
 
 
-def keep_open(response, key: tuple[int, int]):
+def keep_open(response: Response, key: tuple[int, int]) -> Response:
     """Stamp the cookie with the current time: every request restarts the idle clock. `key` is
     (report id, follow-up version), read before any commit or rollback could expire them."""
     payload = json.dumps({"r": key[0], "v": key[1]}).encode("utf-8")
@@ -123,13 +127,13 @@ def keep_open(response, key: tuple[int, int]):
     return response
 
 
-def close(response):
+def close(response: Response) -> Response:
     response.delete_cookie(COOKIE, **_cookie_options())
     return response
 
 
 # --- what the reporter sees ----------------------------------------------------------------------
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, LazyString] = {
     Status.NEW: _l("Received — waiting for a counselor to read it"),
     Status.ACKNOWLEDGED: _l("A counselor has read your report"),
     Status.IN_PROGRESS: _l("A counselor is working on it"),
@@ -138,7 +142,7 @@ STATUS_WORDS = {
 }
 # The counselor's outcome (app.counsel.forms.OUTCOME_LABELS) in the reporter's words; "other" says
 # nothing more. Police referrals are told neutrally: the counselor explains those in a message.
-OUTCOME_WORDS = {
+OUTCOME_WORDS: dict[str, LazyString] = {
     "supported": _l("The counselors gave support to the people involved."),
     "content_removed": _l("The images or posts were removed."),
     "referred_police": _l("It was passed on to people outside the school who can help further."),
@@ -173,7 +177,7 @@ class ReporterView:
         return sum(1 for m in self.messages if m.new)
 
 
-def _when(report: Report, moment) -> str:
+def _when(report: Report, moment: datetime) -> str:
     """A stored UTC moment in the school's time: the reporter has no account with a time zone."""
     local = moment.astimezone(report.school.tz)
     return f"{format_date(local.date(), 'medium')} {local:%H:%M}"
@@ -214,7 +218,7 @@ def reporter_view(report: Report) -> ReporterView:
                 from_reporter=m.from_reporter,
                 who=_("You") if m.from_reporter else _("Counselor"),
                 when=_when(report, m.created_at),
-                text=reports_crypto.decrypt(m.body_enc) or "",
+                text=crypto.decrypt(m.body_enc) or "",
                 new=not m.from_reporter and (seen is None or m.created_at > seen),
             )
             for m in messages
@@ -227,7 +231,7 @@ def add_reporter_message(report: Report, text: str) -> list[int]:
     Returns the outbox ids to deliver after the commit. Its time is kept to the minute."""
     now = to_minute(utcnow())
     db.session.add(CaseMessage(report_id=report.id, from_reporter=True, author_id=None,
-                               body_enc=reports_crypto.encrypt(text.strip()), created_at=now))
+                               body_enc=crypto.encrypt(text.strip()), created_at=now))
     # Counted in SQL, so two messages sent at once still get two numbers (and two alerts).
     report.reporter_message_count = Report.reporter_message_count + 1
     report.last_activity_at = now

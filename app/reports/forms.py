@@ -1,7 +1,17 @@
-from flask_babel import lazy_gettext as _l
+from collections.abc import Mapping
+from typing import TypeVar
+
+from flask_babel import LazyString, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, SubmitField, TextAreaField, widgets,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -31,11 +41,14 @@ CONSENT_LABELS = {"yes": _l("Yes"), "no": _l("No"), "not_sure": _l("Not sure")}
 WHAT_MAX, WHERE_MAX, WHEN_MAX = 5000, 1000, 200
 
 
-def _choices(labels: dict) -> list[SelectChoice]:
+Key = TypeVar("Key", bound=str)
+
+
+def _choices(labels: Mapping[Key, LazyString]) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in labels.items()]
 
 
-class CheckboxList(SelectMultipleField):
+class CheckboxList(SelectMultipleField):  # type: ignore[misc]  # WTForms ships no type information
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 

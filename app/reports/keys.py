@@ -5,8 +5,9 @@ A rotation commits batch by batch, so a crash leaves rows under both keys. Runni
 resumes: rows the first key already reads are left alone. `check_report_keys()` counts what the
 first key alone cannot read yet; only when that is zero may the old key be retired.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -16,7 +17,8 @@ from app.extensions import db
 from app.models import CaseAction, CaseMessage, CaseNote, Report, User
 
 # Every (model, columns) holding ciphertext.
-ENCRYPTED = [
+Encrypted = Report | CaseMessage | CaseNote | CaseAction | User
+ENCRYPTED: list[tuple[type[Encrypted], tuple[str, ...]]] = [
     (Report, ("where_enc", "when_enc", "what_enc")),
     (CaseMessage, ("body_enc",)),
     (CaseNote, ("body_enc",)),
@@ -42,7 +44,7 @@ def _keys() -> tuple[Fernet, MultiFernet]:
     return keys[0], MultiFernet(keys)
 
 
-def _reads(fernet, token: str) -> bool:
+def _reads(fernet: Fernet | MultiFernet, token: str) -> bool:
     try:
         fernet.decrypt(token.encode("ascii"))
     except InvalidToken:
@@ -50,12 +52,14 @@ def _reads(fernet, token: str) -> bool:
     return True
 
 
-def _rows(model, columns, batch: int, limit: int | None = None):
+def _rows(model: type[Encrypted], columns: Sequence[str], batch: int,
+          limit: int | None = None) -> Iterator[Sequence[Encrypted]]:
     """Rows in id order, batch by batch, each batch its own transaction (a restart loses none)."""
     last_id, seen = 0, 0
     while limit is None or seen < limit:
         size = batch if limit is None else min(batch, limit - seen)
-        rows = db.session.scalars(select(model).where(model.id > last_id).order_by(model.id).limit(size)).all()
+        found = db.session.scalars(select(model).where(model.id > last_id).order_by(model.id).limit(size)).all()
+        rows = cast(Sequence[Encrypted], found)  # select() of a union of models is typed as their base
         if not rows:
             return
         yield rows

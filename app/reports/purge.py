@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import AuditEvent, CaseAction, CaseMessage, CaseNote, Report, ReportView, School, Status
 from app.models.base import utcnow
 from app.ops.state import records_run
+from app.transactions import rows_changed
 
 CASEWORK = (CaseMessage, CaseNote, CaseAction, ReportView)
 
@@ -41,7 +42,7 @@ def purge_report(report_id: int, school_id: int, days: int, now: datetime) -> bo
                 receipt_hash=secrets.token_hex(32))  # random, unique: no receipt hashes to it
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         db.session.rollback()
         return False
     for model in CASEWORK:

@@ -10,14 +10,14 @@ import logging
 
 from flask import current_app
 from flask_limiter.util import get_remote_address
-from limits import parse_many
+from limits import RateLimitItem, parse_many
 
 from app.extensions import limiter
 
 log = logging.getLogger(__name__)
 
 
-def _items(setting: str):
+def _items(setting: str) -> list[RateLimitItem]:
     return parse_many(current_app.config[setting])
 
 

@@ -3,18 +3,26 @@ not their address, browser, account or session. Each step is a POST so nothing l
 from datetime import timedelta
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from app import notify, reports_crypto
+from app import notify
 from app.auth.session import safe_next
 from app.helplines import help_lines
 from app.models.base import utcnow
 from app.models.report import Category
-from app.reports import bp, rate_limit
+from app.models.school import School
+from app.reports import bp, crypto, rate_limit
 from app.reports.forms import CATEGORY_LABELS, DetailsForm, StartForm
 from app.reports.schools import MAX_MATCHES, find_schools, school_by_id
 from app.reports.service import (
-    NotFiled, Unconfirmed, file_report, find_filed, new_submission_token, submission_issued_at,
+    Filed,
+    NotFiled,
+    Unconfirmed,
+    file_report,
+    find_filed,
+    new_submission_token,
+    submission_issued_at,
 )
 from app.reports.surface import remember_language
 from app.security import is_report_path
@@ -22,7 +30,7 @@ from app.transactions import reads_first
 
 
 @bp.route("/report", methods=["GET"])
-def start():
+def start() -> ResponseReturnValue:
     """A logged-in user's Report link carries ?school=<id> (and ?lang=): the account session
     itself is never read here (see app.reports.surface)."""
     form = StartForm()
@@ -34,7 +42,7 @@ def start():
 
 
 @bp.route("/report/language", methods=["POST"])
-def set_language():
+def set_language() -> ResponseReturnValue:
     """The language switch of the report pages, kept in the report surface's own session."""
     remember_language(request.form.get("lang"))
     target = safe_next(request.form.get("next"))
@@ -43,7 +51,7 @@ def set_language():
 
 @bp.route("/report", methods=["POST"])
 @reads_first
-def step():
+def step() -> ResponseReturnValue:
     stage = request.form.get("stage")
     if stage == "start":
         return _after_start()
@@ -54,13 +62,13 @@ def step():
     abort(400)
 
 
-def _after_start():
+def _after_start() -> ResponseReturnValue:
     form = StartForm()
-    matches = []
+    matches: list[School] = []
     if form.validate_on_submit():
         picked = request.form.get("school_pick")
         if picked is not None:  # chosen from the list of matching schools
-            school = _school_or_400(picked)
+            school: School | None = _school_or_400(picked)
         else:  # prefilled for a logged-in user, unless they typed another school
             school = school_by_id(form.school_id.data) if form.school_id.data else None
         if school is None or (picked is None and school.name != form.school.data.strip()):
@@ -81,7 +89,8 @@ def _after_start():
     return render_template("reports/start.html", form=form, matches=matches), 422
 
 
-def _details(school, category, form=None, status=200, problem=None):
+def _details(school: School, category: str, form: DetailsForm | None = None, status: int = 200,
+             problem: str | None = None) -> ResponseReturnValue:
     if form is None:
         form = DetailsForm(formdata=None, school_id=str(school.id), category=category,
                            submission=new_submission_token())
@@ -91,20 +100,20 @@ def _details(school, category, form=None, status=200, problem=None):
     ), status
 
 
-def _school_or_400(value):
+def _school_or_400(value: str | None) -> School:
     school = school_by_id(value)
     if school is None:
         abort(400)
     return school
 
 
-def _category_or_400(value):
+def _category_or_400(value: str | None) -> str:
     if value not in {c.value for c in Category}:
         abort(400)
     return value
 
 
-def _submit():
+def _submit() -> ResponseReturnValue:
     form = DetailsForm()
     school = _school_or_400(form.school_id.data)
     category = _category_or_400(form.category.data)
@@ -141,14 +150,14 @@ def _submit():
     return _receipt(filed, school)
 
 
-def _receipt(filed, school):
+def _receipt(filed: Filed, school: School) -> ResponseReturnValue:
     return render_template(
-        "reports/receipt.html", receipt=reports_crypto.format_receipt(filed.receipt), school=school,
+        "reports/receipt.html", receipt=crypto.format_receipt(filed.receipt), school=school,
         urgent=filed.urgent, lines=help_lines(),
     )
 
 
-def _receipt_or_already_sent(filed, school, token):
+def _receipt_or_already_sent(filed: Filed, school: School, token: str) -> ResponseReturnValue:
     """The same form sent again shows the same receipt while it is fresh (a double click, a
     refresh, a retry); later, on a shared computer, it shows only that the report was sent."""
     issued = submission_issued_at(token)

@@ -26,6 +26,6 @@ def find_schools(text: str) -> list[School]:
     return list(db.session.scalars(stmt))
 
 
-def school_by_id(value) -> School | None:
+def school_by_id(value: object) -> School | None:
     school_id = parse_id(value)
     return db.session.get(School, school_id) if school_id is not None else None

@@ -10,18 +10,23 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app import notify, reports_crypto as crypto
+from app import notify
 from app.extensions import db
 from app.models import Report, School
 from app.models.report import Category, new_ref
+from app.reports import crypto
 from app.transactions import begin_write, retrying, writing
+
+if TYPE_CHECKING:
+    from app.reports.forms import DetailsForm
 
 SUBMISSION_SALT = "report-submission"
 REF_TRIES = 8
@@ -56,7 +61,7 @@ def submission_issued_at(token: str) -> datetime | None:
         _, issued = _serializer().loads(token, return_timestamp=True)
     except (BadSignature, SignatureExpired):
         return None
-    return issued.astimezone(timezone.utc)
+    return cast(datetime, issued).astimezone(UTC)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -85,7 +90,7 @@ def find_filed(token: str) -> Filed | None:
     return Filed(report_id=row.id, ref=row.ref, receipt=receipt_for(token), urgent=row.urgent, repeat=True)
 
 
-def file_report(school: School, form) -> Filed:
+def file_report(school: School, form: "DetailsForm") -> Filed:
     """Store the report and queue its alerts in one transaction, or find the one this form already
     filed. Lock timeouts and serialization failures are retried. Raises NotFiled when nothing was
     stored, Unconfirmed when that cannot be known."""
@@ -129,23 +134,23 @@ def _outcome_of_failed_commit(token: str, exc: SQLAlchemyError) -> Filed:
     return filed
 
 
-def _insert(school_id: int, form, token: str) -> Filed:
+def _insert(school_id: int, form: "DetailsForm", token: str) -> Filed:
     urgent = form.category.data == Category.DANGER
     receipt = receipt_for(token)
-    fields = dict(
-        school_id=school_id,
-        receipt_hash=crypto.keyed_hash(receipt),
-        submission_hash=submission_hash(token),
-        category=form.category.data,
-        affected=form.affected.data,
-        urgent=urgent,
-        wants=sorted(form.wants.data or []),
-        consent_parents=form.consent_parents.data,
-        consent_police=form.consent_police.data,
-        where_enc=crypto.encrypt((form.where.data or "").strip()),
-        when_enc=crypto.encrypt((form.when.data or "").strip()),
-        what_enc=crypto.encrypt(form.what.data.strip()),
-    )
+    fields = {
+        "school_id": school_id,
+        "receipt_hash": crypto.keyed_hash(receipt),
+        "submission_hash": submission_hash(token),
+        "category": form.category.data,
+        "affected": form.affected.data,
+        "urgent": urgent,
+        "wants": sorted(form.wants.data or []),
+        "consent_parents": form.consent_parents.data,
+        "consent_police": form.consent_police.data,
+        "where_enc": crypto.encrypt((form.where.data or "").strip()),
+        "when_enc": crypto.encrypt((form.when.data or "").strip()),
+        "what_enc": crypto.encrypt(form.what.data.strip()),
+    }
     for _ in range(REF_TRIES):
         report = Report(ref=new_ref(), **fields)
         try:

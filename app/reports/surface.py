@@ -5,8 +5,9 @@ loaded or refreshed: report pages get a session of their own (a separate cookie,
 holding only the CSRF token and a language choice), and the logged-in user is never loaded, so
 nothing on this surface can tie a report to an account, and no account cookie is set in reply."""
 from flask import Flask, current_app, g, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import AnonymousUserMixin
+from itsdangerous import URLSafeTimedSerializer
 
 from app.i18n import SESSION_KEY as LOCALE_KEY
 from app.security import is_report_path
@@ -22,7 +23,7 @@ def on_report_surface() -> bool:
 class SurfaceSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with a separate cookie (and signing salt) on report pages."""
 
-    def get_signing_serializer(self, app: Flask):
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not on_report_surface():
             return super().get_signing_serializer(app)
         salt, self.salt = self.salt, "dari.report-surface"
@@ -40,7 +41,7 @@ class SurfaceSessionInterface(SecureCookieSessionInterface):
     def get_cookie_samesite(self, app: Flask) -> str | None:
         return "Strict" if on_report_surface() else super().get_cookie_samesite(app)
 
-    def should_set_cookie(self, app: Flask, session) -> bool:
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         # Only when something changed: a report page never re-sends a cookie just to refresh it.
         return session.modified if on_report_surface() else super().should_set_cookie(app, session)
 
@@ -51,7 +52,7 @@ def remember_language(lang: str | None) -> None:
         session[LOCALE_KEY] = lang
 
 
-def _anonymous_on_report_surface():
+def _anonymous_on_report_surface() -> None:
     """Flask-Login loads the user lazily into g._login_user; setting it first means it never
     loads one here (and never runs its session checks against the report session)."""
     if on_report_surface():

@@ -28,7 +28,7 @@ def _convert(source: str, target: str, change) -> None:
 
 
 def upgrade():
-    from app import reports_crypto
+    from app.reports import crypto as reports_crypto
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret_enc', sa.String(length=255), nullable=True))
@@ -38,7 +38,7 @@ def upgrade():
 
 
 def downgrade():
-    from app import reports_crypto
+    from app.reports import crypto as reports_crypto
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))

@@ -111,4 +111,3 @@ def test_easy_read_version_from_the_module_page_on_a_phone_in_korean(page, stude
     assert page.get_by_role("note").is_visible()  # the lesson's content note
     assert page.get_by_role("complementary", name="도움받을 수 있는 곳").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path="/tmp/easy-a/easy-phone.png", full_page=True)

@@ -98,9 +98,9 @@ def test_quick_exit_leaves_and_back_does_not_return(browser, live_server, school
 def test_quick_exit_from_the_follow_up_closes_it_on_the_server(browser, live_app, live_server, schools):
     import time
 
-    from app import reports_crypto
     from app.extensions import db
     from app.models import Report, School
+    from app.reports import crypto as reports_crypto
 
     receipt = "1234567812345678"
     with live_app.app_context():

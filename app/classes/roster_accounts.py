@@ -1,4 +1,5 @@
-"""Making student accounts for a class from a list of names: all of them, or none."""
+"""Student accounts of a teacher-made roster: made from a list of names (all of them, or none),
+passwords reset, and the accounts the class alone holds deleted with the roster."""
 import csv
 import io
 import secrets
@@ -88,7 +89,8 @@ def check_names(names: list[str], classroom: Classroom) -> None:
     repeated += [n for n in names if n.casefold() in existing and n not in repeated]
     if repeated:
         raise RosterProblem(
-            _("These names appear twice (in the list or already in the class): %(names)s. Add something to tell them apart, such as a number or an initial.",
+            _("These names appear twice (in the list or already in the class): %(names)s. "
+              "Add something to tell them apart, such as a number or an initial.",
               names=", ".join(repeated[:10]))
         )
 
@@ -96,7 +98,8 @@ def check_names(names: list[str], classroom: Classroom) -> None:
 def create_students(classroom: Classroom, names: list[str]) -> list[NewStudent]:
     """Accounts with generated usernames and passwords, enrolled in the class; the caller commits.
     Passwords exist only in the returned list: they are printed on cards and never stored."""
-    taken = set(db.session.scalars(select(User.username).where(User.school_id == classroom.school_id, User.username.is_not(None))))
+    taken = {name for name in db.session.scalars(select(User.username).where(
+        User.school_id == classroom.school_id, User.username.is_not(None))) if name is not None}
     created = []
     for name in names:
         username = _free_username(taken)

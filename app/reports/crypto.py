@@ -25,7 +25,7 @@ def decrypt(token: str | None) -> str | None:
     try:
         return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken:
-        raise RuntimeError("a report could not be decrypted: is REPORT_KEYS missing the key it was written with?")
+        raise RuntimeError("a report could not be decrypted: is REPORT_KEYS missing the key it was written with?") from None
 
 
 def rotate(token: str | None) -> str | None:
