@@ -189,7 +189,7 @@ def test_score_distribution_per_module_in_bars_and_words(teacher_client, grid):
 def test_the_numbers_behind_bars_and_distribution(app, grid):
     from app.classes import progress
 
-    class_id, s, _names = grid
+    class_id, _s, _names = grid
     with app.app_context():
         board = progress.build_dashboard(class_id)
     consent, helping = board.columns
@@ -377,12 +377,13 @@ def test_csv_carries_the_dashboards_numbers_in_both_languages(teacher_client, gr
     class_id, _s, _names = grid
     response = teacher_client.get(f"/classes/{class_id}/dashboard.csv")
     rows = {r[0]: r for r in csv.reader(io.StringIO(response.data.decode("utf-8-sig")))}
-    assert rows["Student"][5:] == ["Sample consent: status", "Sample consent: best score (%)", "Sample consent: overdue",
-                                   "Sample getting help: status", "Sample getting help: best score (%)",
-                                   "Sample getting help: overdue"]
+    assert rows["Student"][5:] == [
+        "Sample consent: status", "Sample consent: best score (%)", "Sample consent: overdue",
+        "Sample getting help: status", "Sample getting help: best score (%)", "Sample getting help: overdue"]
     assert rows["Ahn Mina"][2:] == ["0", "0", "0", "Excused", "", "", "Not assigned", "", ""]  # not counted: no flag
     assert rows["Baek Jun"][2:] == ["2", "2", "0", "Done", "100", "No", "Done", "100", "No"]
-    assert rows["Do Hyun"][2:] == ["0", "1", "1", "In progress (step 2 of 3), overdue", "", "Yes", "Not assigned", "", ""]
+    assert rows["Do Hyun"][2:] == ["0", "1", "1", "In progress (step 2 of 3), overdue", "", "Yes",
+                                   "Not assigned", "", ""]
     assert rows["Eom Sora"][2:5] == ["0", "2", "1"]
     korean = teacher_client.get(f"/classes/{class_id}/dashboard.csv?lang=ko")
     assert korean.data.startswith("\ufeff".encode())

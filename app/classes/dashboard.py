@@ -29,8 +29,9 @@ def dashboard(class_id: int):
     labels = StatusText()
     # One link per row: built once, the student id appended in the template.
     student_url = url_for("classes.student_detail", class_id=classroom.id, student_id=0).removesuffix("0")
+    rows = grid(progress.sorted_rows(board, sort), labels)
     return render_template(
-        "classes/dashboard.html", classroom=classroom, board=board, grid=grid(progress.sorted_rows(board, sort), labels),
+        "classes/dashboard.html", classroom=classroom, board=board, grid=rows,
         totals=[totals(column) for column in board.columns], student_url=student_url, sort=sort,
         status_text=labels, locale=locale(), can_manage=can_manage(classroom),
     )
@@ -61,7 +62,7 @@ def totals(column: progress.Column) -> Total:
     names = [_("%(low)d–%(high)d%%", low=low, high=high) for low, high in progress.BANDS] + [_("No score yet")]
     bands = [
         (name, n, ngettext("%(num)d student", "%(num)d students", n), progress.percent(n, column.assigned))
-        for name, n in zip(names, column.bands)
+        for name, n in zip(names, column.bands, strict=True)
     ]
     average = (_("No quiz scores yet") if column.average is None
                else _("Average best score %(score)d%%", score=column.average))
@@ -184,7 +185,8 @@ class StatusText:
         found = self._cells.get(key)
         if found is None:
             # Escaped once here, so the template's autoescape has nothing left to do for 320 cells.
-            css = Markup(f"cell cell-{cell.status}" + (" is-overdue" if cell.overdue else ""))
+            # Safe as markup: the status is one of progress.py's constants, never user input.
+            css = Markup(f"cell cell-{cell.status}" + (" is-overdue" if cell.overdue else ""))  # noqa: S704
             score = None if cell.best is None else escape(self.best(cell.best))
             found = self._cells[key] = (css, escape(self(cell)), score, cell.overdue)
         return found

@@ -61,7 +61,7 @@ class Column:
         counts = [0] * len(BANDS)
         for score in self.scores:
             counts[next(n for n, (_low, high) in enumerate(BANDS) if score <= high)] += 1
-        return counts + [self.assigned - len(self.scores)]
+        return [*counts, self.assigned - len(self.scores)]
 
     def tally(self, cell: "Cell") -> None:
         """Count one student's cell into the module's totals; excused and unassigned students stay out."""
@@ -129,9 +129,10 @@ def class_columns(classroom_id: int) -> list[Column]:
         .where(Assignment.classroom_id == classroom_id)
         .options(selectinload(Assignment.chosen), selectinload(Assignment.excusals))
     ).all()
-    position = {m.id: n for n, m in enumerate(library().modules)}
+    modules = library().modules
+    position = {m.id: n for n, m in enumerate(modules)}
     columns = [
-        Column(a, library().get(a.module_id), a.chosen_ids, a.excused_ids)
+        Column(a, modules[position[a.module_id]], a.chosen_ids, a.excused_ids)
         for a in assignments if a.module_id in position
     ]
     return sorted(columns, key=lambda c: position[c.module.id])
@@ -212,7 +213,7 @@ def build_dashboard(classroom_id: int, now: datetime | None = None) -> Dashboard
     rows = []
     for student in students:
         cells = []
-        for column, late in zip(columns, overdue):
+        for column, late in zip(columns, overdue, strict=True):
             key = (student.id, column.module.id)
             cell = _cell(student.id, column, progress.get(key), standings.get(key), now, late)
             column.tally(cell)
