@@ -139,20 +139,83 @@ def test_cells_show_each_status_with_scores_and_overdue_in_words(teacher_client,
     class_id, _s, _names = grid
     page = text(teacher_client.get(f"/classes/{class_id}/dashboard"))
     assert page.index("Sample consent") < page.index("Sample getting help")  # library order
-    assert row_cells(page, "Eom Sora")[1:] == ["Not started Overdue", "Not started"]
-    assert row_cells(page, "Do Hyun")[1:] == ["In progress (step 2 of 3) Overdue", "Not assigned"]
-    assert row_cells(page, "Choi Yuna")[1:] == ["Done Best score 67% Overdue", "Not assigned"]  # quiz not passed
-    assert row_cells(page, "Baek Jun")[1:] == ["Done Best score 100%", "Done Best score 100%"]
-    assert row_cells(page, "Ahn Mina")[1:] == ["Excused", "Not assigned"]
+    # After "Modules done" and the overdue count come the modules, in order.
+    assert row_cells(page, "Eom Sora")[1:] == ["1", "Not started Overdue", "Not started"]
+    assert row_cells(page, "Do Hyun")[1:] == ["1", "In progress (step 2 of 3) Overdue", "Not assigned"]
+    assert row_cells(page, "Choi Yuna")[1:] == ["1", "Done Best score 67% Overdue", "Not assigned"]  # quiz not passed
+    assert row_cells(page, "Baek Jun")[1:] == ["0", "Done Best score 100%", "Done Best score 100%"]
+    assert row_cells(page, "Ahn Mina")[1:] == ["0", "Excused", "Not assigned"]
     assert "is-overdue" in page and "Overdue means the due date has passed" in page
+    legend = plain(page.split('class="legend"')[1].split("</dl>")[0])
+    for words in ("Done", "In progress", "Not started", "Overdue", "Excused"):
+        assert words in legend
 
 
 def test_totals_count_done_of_assigned_without_excused_students(teacher_client, grid):
     class_id, _s, _names = grid
     page = text(teacher_client.get(f"/classes/{class_id}/dashboard"))
-    totals = plain(page.split("<tfoot>")[1].split("</tfoot>")[0])
-    assert totals == "Class totals 2 of 4 done Average best score 84% 1 of 2 done Average best score 100%"
+    totals = plain(page.split("<tfoot>")[1].split('<tr class="bands-row"')[0])
+    assert totals == ("Class totals 2 of 4 done 1 in progress, 3 overdue Average best score 84% "
+                      "1 of 2 done 0 in progress, 0 overdue Average best score 100%")
     assert row_cells(page, "Baek Jun")[0] == "2 of 2" and row_cells(page, "Ahn Mina")[0] == "0 of 0"
+
+
+def bar_widths(html: str) -> list[int]:
+    return [int(w) for w in re.findall(r'<svg class="bar[^>]*><rect width="(\d+)"', html)]
+
+
+def test_bars_show_done_of_assigned_per_student_and_per_module(teacher_client, grid):
+    class_id, _s, _names = grid
+    page = text(teacher_client.get(f"/classes/{class_id}/dashboard"))
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    # Ahn 0 of 0 (excused), Baek 2 of 2, Choi 1 of 1, Do 0 of 1, Eom 0 of 2.
+    assert bar_widths(body) == [0, 100, 100, 0, 0]
+    totals = page.split("<tfoot>")[1].split('<tr class="bands-row"')[0]
+    assert bar_widths(totals) == [50, 50]  # 2 of 4, 1 of 2
+    assert 'aria-hidden="true"><rect' in body  # the words beside a bar are what screen readers read
+
+
+def test_score_distribution_per_module_in_bars_and_words(teacher_client, grid):
+    class_id, _s, _names = grid
+    page = text(teacher_client.get(f"/classes/{class_id}/dashboard"))
+    bands = page.split('class="bands-row"')[1].split("</tfoot>")[0]
+    consent, helping = [plain(ul) for ul in re.findall(r'<ul class="bands">(.*?)</ul>', bands, re.S)]
+    # Four students count for consent (Ahn is excused): Choi 67, Baek 100, Do and Eom without a score.
+    assert consent == "0–59% 0 0 students 60–79% 1 1 student 80–100% 1 1 student No score yet 2 2 students"
+    assert helping == "0–59% 0 0 students 60–79% 0 0 students 80–100% 1 1 student No score yet 1 1 student"
+    assert bar_widths(bands) == [0, 25, 25, 50, 0, 0, 50, 50]  # share of the students assigned
+
+
+def test_the_numbers_behind_bars_and_distribution(app, grid):
+    from app.classes import progress
+
+    class_id, _s, _names = grid
+    with app.app_context():
+        board = progress.build_dashboard(class_id)
+    consent, helping = board.columns
+    assert (consent.assigned, consent.done, consent.in_progress, consent.overdue) == (4, 2, 1, 3)
+    assert consent.bands == [0, 1, 1, 2] and consent.average == 84
+    assert (helping.assigned, helping.done, helping.in_progress, helping.overdue) == (2, 1, 0, 0)
+    assert helping.bands == [0, 0, 1, 1]
+    by_name = {row.student.display_name: row for row in board.rows}
+    assert [(r.done, r.assigned, r.overdue) for r in by_name.values()] == [
+        (0, 0, 0), (2, 2, 0), (1, 1, 1), (0, 1, 1), (0, 2, 1)]  # Ahn, Baek, Choi, Do, Eom
+    assert progress.percent(1, 3) == 33 and progress.percent(0, 0) == 0
+
+
+def test_score_bands_have_inclusive_edges(app, grid):
+    from app.classes.progress import Column
+
+    column = Column(assignment=None, module=None, assigned=7, scores=[0, 59, 60, 79, 80, 100])
+    assert column.bands == [2, 2, 2, 1]
+
+
+def test_dashboard_reads_in_korean(teacher_client, grid):
+    class_id, _s, _names = grid
+    page = plain(text(teacher_client.get(f"/classes/{class_id}/dashboard?lang=ko")))
+    for words in ("완료", "진행 중", "시작 전", "기한 지남", "1명", "점수 없음"):
+        assert words in page, words
+    assert "students" not in page and "No score yet" not in page and "in progress" not in page
 
 
 @pytest.mark.parametrize("sort, expected", [
@@ -161,6 +224,7 @@ def test_totals_count_done_of_assigned_without_excused_students(teacher_client, 
     ("progress", ["Ahn Mina", "Do Hyun", "Eom Sora", "Choi Yuna", "Baek Jun"]),  # fewest done first
     ("sample-consent", ["Eom Sora", "Do Hyun", "Choi Yuna", "Baek Jun", "Ahn Mina"]),  # status, then score
     ("sample-help", ["Eom Sora", "Baek Jun", "Ahn Mina", "Choi Yuna", "Do Hyun"]),  # unassigned last
+    ("overdue", ["Choi Yuna", "Do Hyun", "Eom Sora", "Ahn Mina", "Baek Jun"]),  # most overdue first
     ("no-such-module", ["Ahn Mina", "Baek Jun", "Choi Yuna", "Do Hyun", "Eom Sora"]),  # tampered: by name
 ])
 def test_sort_orders(teacher_client, grid, sort, expected):
@@ -169,9 +233,10 @@ def test_sort_orders(teacher_client, grid, sort, expected):
     assert response.status_code == 200
     page = text(response)
     assert order_of(page, names) == expected
-    active = sort if sort in ("name", "progress", "sample-consent", "sample-help") else "name"
-    assert page.count('aria-sort="ascending"') == 1  # exactly one active header, and it is the one in use
-    assert f"sort={active}" in page.split('aria-sort="ascending"')[1].split("</th>")[0]
+    active = sort if sort in ("name", "progress", "overdue", "sample-consent", "sample-help") else "name"
+    direction = "descending" if active == "overdue" else "ascending"
+    assert page.count("aria-sort=") == 1  # exactly one active header, and it is the one in use
+    assert f"sort={active}" in page.split(f'aria-sort="{direction}"')[1].split("</th>")[0]
 
 
 def test_headers_link_to_item_analysis_and_student_detail(teacher_client, grid):
@@ -299,12 +364,33 @@ def test_csv_has_bom_korean_text_and_neutralised_formulas(app, teacher_client, f
     assert response.data.startswith("\ufeff".encode())
     body = response.data.decode("utf-8")
     rows = list(csv.reader(io.StringIO(body[1:])))
-    assert rows[0] == ["Student", "Username", "Sample consent: status", "Sample consent: best score (%)"]
+    assert rows[0] == ["Student", "Username", "Modules done", "Modules assigned", "Modules overdue",
+                       "Sample consent: status", "Sample consent: best score (%)", "Sample consent: overdue"]
     by_name = {r[0]: r for r in rows[1:]}
-    assert by_name["김민지"][2:] == ["Done, overdue", "67"]
-    assert by_name["'=HYPERLINK(\"http://x.example\",\"click\")"][2] == "Not started, overdue"
+    assert by_name["김민지"][2:] == ["1", "1", "1", "Done, overdue", "67", "Yes"]
+    assert by_name["'=HYPERLINK(\"http://x.example\",\"click\")"][5] == "Not started, overdue"
     assert "'+1 Kid" in by_name and "'@SUM(A1)" in by_name
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_csv_carries_the_dashboards_numbers_in_both_languages(teacher_client, grid):
+    class_id, _s, _names = grid
+    response = teacher_client.get(f"/classes/{class_id}/dashboard.csv")
+    rows = {r[0]: r for r in csv.reader(io.StringIO(response.data.decode("utf-8-sig")))}
+    assert rows["Student"][5:] == [
+        "Sample consent: status", "Sample consent: best score (%)", "Sample consent: overdue",
+        "Sample getting help: status", "Sample getting help: best score (%)", "Sample getting help: overdue"]
+    assert rows["Ahn Mina"][2:] == ["0", "0", "0", "Excused", "", "", "Not assigned", "", ""]  # not counted: no flag
+    assert rows["Baek Jun"][2:] == ["2", "2", "0", "Done", "100", "No", "Done", "100", "No"]
+    assert rows["Do Hyun"][2:] == ["0", "1", "1", "In progress (step 2 of 3), overdue", "", "Yes",
+                                   "Not assigned", "", ""]
+    assert rows["Eom Sora"][2:5] == ["0", "2", "1"]
+    korean = teacher_client.get(f"/classes/{class_id}/dashboard.csv?lang=ko")
+    assert korean.data.startswith("\ufeff".encode())
+    ko = {r[0]: r for r in csv.reader(io.StringIO(korean.data.decode("utf-8-sig")))}
+    header = next(iter(ko.values()))
+    assert header[2:5] == ["완료한 모듈", "배정된 모듈", "기한 지난 모듈"] and header[7].endswith(": 기한 지남")
+    assert ko["Baek Jun"][7] == "아니요" and ko["Do Hyun"][7] == "예"
 
 
 # --- who may look --------------------------------------------------------------------------------
@@ -373,6 +459,7 @@ def test_dashboard_and_item_analysis_run_the_same_queries_for_5_and_60_students(
             db.session.commit()
 
     urls = [f"/classes/{class_id}/dashboard", f"/classes/{class_id}/dashboard?sort=progress",
+            f"/classes/{class_id}/dashboard?sort=overdue&lang=ko",
             f"/classes/{class_id}/modules/sample-consent/items", f"/classes/{class_id}/dashboard.csv"]
     grow(5, 1)
     few = [count_queries(app, teacher_client, url) for url in urls]

@@ -2,9 +2,11 @@
 Teachers of the class and school admins (read-only) may look; the rules live in progress.py."""
 import csv
 import io
+from typing import NamedTuple
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext, pgettext
 from markupsafe import Markup, escape
 from werkzeug.utils import secure_filename
 
@@ -27,20 +29,49 @@ def dashboard(class_id: int):
     labels = StatusText()
     # One link per row: built once, the student id appended in the template.
     student_url = url_for("classes.student_detail", class_id=classroom.id, student_id=0).removesuffix("0")
+    rows = grid(progress.sorted_rows(board, sort), labels)
     return render_template(
-        "classes/dashboard.html", classroom=classroom, board=board, grid=grid(progress.sorted_rows(board, sort), labels),
-        student_url=student_url, sort=sort, status_text=labels, locale=locale(), can_manage=can_manage(classroom),
+        "classes/dashboard.html", classroom=classroom, board=board, grid=rows,
+        totals=[totals(column) for column in board.columns], student_url=student_url, sort=sort,
+        status_text=labels, locale=locale(), can_manage=can_manage(classroom),
     )
 
 
 def grid(rows: list[progress.Row], labels: "StatusText") -> list[tuple]:
     """The grid as plain tuples with every text already translated, so the template only prints:
-    (student id, name, username, modules done, cells), a cell being (css class, status, score, overdue)."""
+    (student id, name, username, modules done, done %, overdue count, cells), a cell being
+    (css class, status, score, overdue)."""
     return [
         (row.student.id, row.student.display_name, row.student.username or "", labels.of(row.done, row.assigned),
-         [labels.cell(cell) for cell in row.cells])
+         progress.percent(row.done, row.assigned), row.overdue, [labels.cell(cell) for cell in row.cells])
         for row in rows
     ]
+
+
+class Total(NamedTuple):
+    """One module's totals row, in words: the bar's text is what screen readers get."""
+    done: str
+    percent: int
+    counts: str
+    average: str
+    bands: list[tuple[str, int, str, int]]  # (band, students, the same in words, % of those assigned)
+
+
+def totals(column: progress.Column) -> Total:
+    """Once per module (not per cell): done of assigned, who is on the way or late, the score spread."""
+    names = [_("%(low)d–%(high)d%%", low=low, high=high) for low, high in progress.BANDS] + [_("No score yet")]
+    bands = [
+        (name, n, ngettext("%(num)d student", "%(num)d students", n), progress.percent(n, column.assigned))
+        for name, n in zip(names, column.bands, strict=True)
+    ]
+    average = (_("No quiz scores yet") if column.average is None
+               else _("Average best score %(score)d%%", score=column.average))
+    return Total(
+        _("%(done)d of %(assigned)d done", done=column.done, assigned=column.assigned),
+        progress.percent(column.done, column.assigned),
+        _("%(in_progress)d in progress, %(overdue)d overdue", in_progress=column.in_progress, overdue=column.overdue),
+        average, bands,
+    )
 
 
 @bp.route("/classes/<int:class_id>/dashboard.csv")
@@ -62,16 +93,21 @@ def dashboard_csv(class_id: int):
 
 
 def _csv_lines(board: progress.Dashboard):
+    """The dashboard's data: per student the modules done of assigned and overdue, then per module
+    the status (", overdue" included, as it always was), best score and an overdue flag."""
     lang, status_text = locale(), StatusText()
-    header = [_("Student"), _("Username")]
+    header = [_("Student"), _("Username"), _("Modules done"), _("Modules assigned"), _("Modules overdue")]
     for column in board.columns:
         title = column.module.lesson(lang).meta.title
-        header += [_("%(module)s: status", module=title), _("%(module)s: best score (%%)", module=title)]
+        header += [_("%(module)s: status", module=title), _("%(module)s: best score (%%)", module=title),
+                   _("%(module)s: overdue", module=title)]
     yield header
+    flag = {True: pgettext("overdue in the CSV", "Yes"), False: pgettext("overdue in the CSV", "No")}
     for row in board.rows:
-        line = [row.student.display_name, row.student.username or ""]
+        line = [row.student.display_name, row.student.username or "", row.done, row.assigned, row.overdue]
         for cell in row.cells:
-            line += [status_text(cell, with_overdue=True), "" if cell.best is None else cell.best]
+            line += [status_text(cell, with_overdue=True), "" if cell.best is None else cell.best,
+                     flag[cell.overdue] if cell.counts else ""]
         yield line
 
 
@@ -149,7 +185,8 @@ class StatusText:
         found = self._cells.get(key)
         if found is None:
             # Escaped once here, so the template's autoescape has nothing left to do for 320 cells.
-            css = Markup(f"cell cell-{cell.status}" + (" is-overdue" if cell.overdue else ""))
+            # Safe as markup: the status is one of progress.py's constants, never user input.
+            css = Markup(f"cell cell-{cell.status}" + (" is-overdue" if cell.overdue else ""))  # noqa: S704
             score = None if cell.best is None else escape(self.best(cell.best))
             found = self._cells[key] = (css, escape(self(cell)), score, cell.overdue)
         return found

@@ -18,7 +18,9 @@ from app.models.base import utcnow
 NOT_ASSIGNED, EXCUSED, NOT_STARTED, IN_PROGRESS, DONE = "not_assigned", "excused", "not_started", "in_progress", "done"
 # Sorting by a module puts whoever is furthest behind first; excused and unassigned last.
 STATUS_RANK = {NOT_STARTED: 0, IN_PROGRESS: 1, DONE: 2, EXCUSED: 3, NOT_ASSIGNED: 4}
-SORTS = ("name", "progress")
+SORTS = ("name", "progress", "overdue")
+# Best-score bands of the score distribution (inclusive); "no score yet" comes after them.
+BANDS = ((0, 59), (60, 79), (80, 100))
 
 
 @dataclass
@@ -45,11 +47,32 @@ class Column:
     excused: set[int] = field(default_factory=set)
     done: int = 0
     assigned: int = 0
+    in_progress: int = 0
+    overdue: int = 0
     scores: list[int] = field(default_factory=list)
 
     @property
     def average(self) -> int | None:
         return round(sum(self.scores) / len(self.scores)) if self.scores else None
+
+    @property
+    def bands(self) -> list[int]:
+        """Assigned students per best-score band of BANDS, then those with no score yet."""
+        counts = [0] * len(BANDS)
+        for score in self.scores:
+            counts[next(n for n, (_low, high) in enumerate(BANDS) if score <= high)] += 1
+        return [*counts, self.assigned - len(self.scores)]
+
+    def tally(self, cell: "Cell") -> None:
+        """Count one student's cell into the module's totals; excused and unassigned students stay out."""
+        if not cell.counts:
+            return
+        self.assigned += 1
+        self.done += cell.status == DONE
+        self.in_progress += cell.status == IN_PROGRESS
+        self.overdue += cell.overdue
+        if cell.best is not None:
+            self.scores.append(cell.best)
 
 
 class Student(NamedTuple):
@@ -72,11 +95,20 @@ class Row:
     def assigned(self) -> int:
         return sum(c.counts for c in self.cells)
 
+    @property
+    def overdue(self) -> int:
+        return sum(c.overdue for c in self.cells)
+
 
 @dataclass
 class Dashboard:
     columns: list[Column]
     rows: list[Row]
+
+
+def percent(part: int, whole: int) -> int:
+    """A bar's length: whole percent, 0 when nothing is assigned."""
+    return round(100 * part / whole) if whole else 0
 
 
 # --- queries --------------------------------------------------------------------------------
@@ -97,9 +129,10 @@ def class_columns(classroom_id: int) -> list[Column]:
         .where(Assignment.classroom_id == classroom_id)
         .options(selectinload(Assignment.chosen), selectinload(Assignment.excusals))
     ).all()
-    position = {m.id: n for n, m in enumerate(library().modules)}
+    modules = library().modules
+    position = {m.id: n for n, m in enumerate(modules)}
     columns = [
-        Column(a, library().get(a.module_id), a.chosen_ids, a.excused_ids)
+        Column(a, modules[position[a.module_id]], a.chosen_ids, a.excused_ids)
         for a in assignments if a.module_id in position
     ]
     return sorted(columns, key=lambda c: position[c.module.id])
@@ -180,14 +213,10 @@ def build_dashboard(classroom_id: int, now: datetime | None = None) -> Dashboard
     rows = []
     for student in students:
         cells = []
-        for column, late in zip(columns, overdue):
+        for column, late in zip(columns, overdue, strict=True):
             key = (student.id, column.module.id)
             cell = _cell(student.id, column, progress.get(key), standings.get(key), now, late)
-            if cell.counts:
-                column.assigned += 1
-                column.done += cell.status == DONE
-                if cell.best is not None:
-                    column.scores.append(cell.best)
+            column.tally(cell)
             cells.append(cell)
         rows.append(Row(student, cells))
     return Dashboard(columns, rows)
@@ -204,6 +233,8 @@ def sorted_rows(board: Dashboard, sort: str) -> list[Row]:
     """Rows come from the database by name; a stable sort keeps name order among equals."""
     if sort == "progress":
         return sorted(board.rows, key=lambda r: r.done)
+    if sort == "overdue":  # most overdue first
+        return sorted(board.rows, key=lambda r: -r.overdue)
     index = next((n for n, c in enumerate(board.columns) if c.module.id == sort), None)
     if index is None:
         return list(board.rows)

@@ -174,7 +174,7 @@ def test_dashboard_screenshot_for_the_readme(page, live_app, tmp_path):
     kids = [factory.user(school, Role.STUDENT, display_name=n) for n in names]
     class_id = make_class(live_app, school, [teacher, *kids], name="2-3")
     assign(live_app, class_id, "sample-consent", due_in_days=-2)
-    assign(live_app, class_id, "sample-help", due_in_days=5)
+    assign(live_app, class_id, "sample-help", due_in_days=5, excused=[kids[5]])  # shows a "not counted" cell
     for n, kid in enumerate(kids[:4]):
         lesson(live_app, kid, "sample-consent", current_step=3, steps_done=3, done=True)
         attempt(live_app, kid, 1, {"photo-vs-post": "agree"} if n % 2 else None)
