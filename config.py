@@ -1,4 +1,5 @@
 """Configuration. Everything that differs between machines comes from environment variables."""
+
 import os
 import secrets
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Gunicorn settings for Dari (`gunicorn -c gunicorn.conf.py wsgi:app`). Every value can be set
 from the environment, so the same file serves a VM, the compose file and the load benchmark."""
+
 import multiprocessing
 import os
 

@@ -1,4 +1,5 @@
 """Entry point for `flask` (FLASK_APP=wsgi) and gunicorn (`gunicorn wsgi:app`)."""
+
 import sys
 
 from app import create_app

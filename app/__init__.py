@@ -1,4 +1,5 @@
 """Application factory: wiring only."""
+
 import os
 
 from flask import Flask

@@ -1,5 +1,6 @@
 """Operator commands: `flask schools create`, `flask users create`, `flask content check`; `register`
 adds every command group of the app (`flask demo` lives in `app/demo/`)."""
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -26,8 +27,9 @@ def register(app: Flask) -> None:
 
 
 def get_or_create_user(school: School, **fields) -> tuple[User, bool]:
-    key = {"email": fields["email"]} if fields.get("email") else {
-        "school_id": school.id, "username": fields["username"]}
+    key = (
+        {"email": fields["email"]} if fields.get("email") else {"school_id": school.id, "username": fields["username"]}
+    )
     user = db.session.scalar(select(User).filter_by(**key))
     if user:
         return user, False
@@ -90,9 +92,7 @@ def create_user(school_code, role, email, username, display_name, password):
     if len(password) < MIN_LENGTH:
         raise click.BadParameter(f"at least {MIN_LENGTH} characters", param_hint="--password")
     identity = {"email": email.strip().lower()} if email else {"username": username.strip().lower()}
-    user, created = get_or_create_user(
-        school, role=role, display_name=display_name, password=password, **identity
-    )
+    user, created = get_or_create_user(school, role=role, display_name=display_name, password=password, **identity)
     if not created:
         raise click.ClickException("that account already exists")
     db.session.commit()

@@ -1,4 +1,5 @@
 """Extension objects, created unbound and attached to an app in create_app()."""
+
 from typing import TYPE_CHECKING
 
 from flask_babel import Babel

@@ -1,4 +1,5 @@
 """Help lines shown by the "Get help now" button, per locale. Facts from shared/FACTS.md."""
+
 from dataclasses import dataclass
 
 from flask_babel import LazyString, get_locale, lazy_gettext as _l
@@ -47,10 +48,21 @@ INTERNATIONAL = (
         "takeitdown.ncmec.org",
         _l("Removes images from participating platforms; the image never leaves your device."),
     ),
-    HelpLine(_l("USA: NCMEC CyberTipline"), "1-800-843-5678", _l("Reports of child sexual exploitation."), "18008435678"),
-    HelpLine(_l("UK: Childline and Report Remove (under 18)"), "0800 1111", _l("Talk to someone, and get images removed."), "08001111"),
+    HelpLine(
+        _l("USA: NCMEC CyberTipline"), "1-800-843-5678", _l("Reports of child sexual exploitation."), "18008435678"
+    ),
+    HelpLine(
+        _l("UK: Childline and Report Remove (under 18)"),
+        "0800 1111",
+        _l("Talk to someone, and get images removed."),
+        "08001111",
+    ),
     HelpLine(_l("Australia: eSafety Commissioner"), "esafety.gov.au", _l("Reports of image-based abuse.")),
-    HelpLine(_l("In Korea"), "112 · 117 · 1366 · 02-735-8994", _l("Police, school violence, 24-hour and digital sex-crime support lines.")),
+    HelpLine(
+        _l("In Korea"),
+        "112 · 117 · 1366 · 02-735-8994",
+        _l("Police, school violence, 24-hour and digital sex-crime support lines."),
+    ),
 )
 
 

@@ -1,6 +1,7 @@
 """Ids from URLs and forms. Python ints have no ceiling but database integers do (2^63 - 1 on
 PostgreSQL, and SQLite's driver raises OverflowError past it), so an id too big for any row is
 treated as "no such thing" before it reaches a query."""
+
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**63 - 1
@@ -9,8 +10,9 @@ MAX_ID = 2**63 - 1
 class BoundedIntConverter(IntegerConverter):
     """`<int:...>` everywhere: a number past MAX_ID does not match, so the route is a 404."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
-                 signed: bool = False) -> None:
+    def __init__(
+        self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed: bool = False
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

@@ -1,4 +1,5 @@
 """Password hashing with argon2id (argon2-cffi); parameters come from configuration."""
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -47,6 +48,4 @@ _EASY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 def generate_password(groups: int = 3, size: int = 4) -> str:
     import secrets
 
-    return "-".join(
-        "".join(secrets.choice(_EASY_ALPHABET) for _ in range(size)) for _ in range(groups)
-    )
+    return "-".join("".join(secrets.choice(_EASY_ALPHABET) for _ in range(size)) for _ in range(groups))

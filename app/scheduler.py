@@ -2,6 +2,7 @@
 cron (the compose file's scheduler container). Each round delivers due alerts and escalates
 unacknowledged urgent reports; the retention purge runs at start and then once a day.
 With cron, run the three commands instead (README, "Cron")."""
+
 import time
 from datetime import timedelta
 

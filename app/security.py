@@ -1,4 +1,5 @@
 """Access rules and response headers that hold on every page."""
+
 import logging
 from functools import wraps
 

@@ -16,6 +16,7 @@ before the part that writes, so a busy writer cannot make its lookups fail.
 Whatever the locking, a busy machine can still exceed a timeout, and PostgreSQL may report a
 serialization failure or deadlock; `retrying` runs a unit of work again a bounded number of times.
 """
+
 import logging
 import random
 import sqlite3

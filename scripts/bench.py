@@ -9,6 +9,7 @@ forms, then loads each page with wrk (or a small Python load generator where wrk
 measuring the bare page right before and after each Dari page: the ratio is the page's req/s over
 the mean of those two. Queries per request are counted in-process on the same database.
 Prints a Markdown table (the README's "Performance" section shows the latest)."""
+
 import argparse
 import os
 import re
@@ -30,12 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 UA = "dari-bench/1"
 WORKERS = 2
 TEACHER, STUDENT, COUNSELOR = "bench-teacher@big.dari.kr", "s5001", "counselor@demo.dari.kr"
-PASSWORD = "bench-pass-2026"
+PASSWORD = "bench-pass-2026"  # noqa: S105 - the benchmark's own throwaway accounts
 # What each page must reach, as a ratio to the bare page (issue 16), and its p99 ceiling in ms.
 TARGETS = {
-    "landing (anonymous)": (0.80, 50), "/report GET": (0.80, 50), "student home": (0.50, 50),
-    "lesson step": (0.60, 50), "quiz": (0.50, 50), "counselor inbox": (0.40, 50),
-    "class dashboard 40 x 8": (0.30, 100), "item analysis": (0.30, 50), "CSV export": (0.30, 50),
+    "landing (anonymous)": (0.80, 50),
+    "/report GET": (0.80, 50),
+    "student home": (0.50, 50),
+    "lesson step": (0.60, 50),
+    "quiz": (0.50, 50),
+    "counselor inbox": (0.40, 50),
+    "class dashboard 40 x 8": (0.30, 100),
+    "item analysis": (0.30, 50),
+    "CSV export": (0.30, 50),
 }
 
 
@@ -60,8 +67,8 @@ def seed(app) -> dict:
     import pyotp
     from sqlalchemy import select
 
-    from app.demo import _demo_reports
     from app.content import library
+    from app.demo import _demo_reports
     from app.demo.big import BIG_SCHOOL, add_students, seed_class
     from app.extensions import db
     from app.models import Role, School, User
@@ -117,7 +124,12 @@ class Browser:
 def log_in(base: str, seeded: dict) -> dict[str, Browser]:
     import pyotp
 
-    people = {"anonymous": Browser(base), "student": Browser(base), "teacher": Browser(base), "counselor": Browser(base)}
+    people = {
+        "anonymous": Browser(base),
+        "student": Browser(base),
+        "teacher": Browser(base),
+        "counselor": Browser(base),
+    }
     people["student"].submit("/login", {"school_code": "BIG", "username": STUDENT, "password": PASSWORD})
     people["teacher"].submit("/login/staff", {"email": TEACHER, "password": PASSWORD})
     page = people["counselor"].submit("/login/staff", {"email": COUNSELOR, "password": PASSWORD})
@@ -178,8 +190,20 @@ def cpu_ms(client, path: str, headers: dict | None = None, requests: int = 30) -
 
 
 def serve(argv: list[str], env: dict, port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-k", "sync", "-b", f"127.0.0.1:{port}",
-           "--log-level", "warning", *argv]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(WORKERS),
+        "-k",
+        "sync",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        *argv,
+    ]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env)
     for _ in range(300):
         try:
@@ -187,7 +211,7 @@ def serve(argv: list[str], env: dict, port: int) -> subprocess.Popen:
             return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(f"server did not start: {' '.join(cmd)}")
+                raise SystemExit(f"server did not start: {' '.join(cmd)}") from None
             time.sleep(0.1)
     raise SystemExit("server did not answer in 30 s")
 
@@ -209,8 +233,12 @@ def load_wrk(url: str, cookie: str, seconds: float, connections: int) -> Run:
     socket_errors = re.search(r"Socket errors: (.*)", out)
     if socket_errors:
         print(f"  wrk: socket errors {socket_errors.group(1)} on {url}", file=sys.stderr)
-    return Run(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), _ms(latency["50"]), _ms(latency["99"]),
-               int(errors.group(1)) if errors else 0)
+    return Run(
+        float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        _ms(latency["50"]),
+        _ms(latency["99"]),
+        int(errors.group(1)) if errors else 0,
+    )
 
 
 def load_python(url: str, cookie: str, seconds: float, connections: int) -> Run:
@@ -248,13 +276,22 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=1, help="measure every page this many times")
-    parser.add_argument("--profile", metavar="PAGE", help="instead, profile PAGE (a name from the table) in-process "
-                        "with pyinstrument (requirements-dev) and print where the time goes")
+    parser.add_argument(
+        "--profile",
+        metavar="PAGE",
+        help="instead, profile PAGE (a name from the table) in-process "
+        "with pyinstrument (requirements-dev) and print where the time goes",
+    )
     args = parser.parse_args()
     load = load_wrk if shutil.which("wrk") else load_python
     tmp = tempfile.mkdtemp(prefix="dari-bench-")
-    env = {**os.environ, "DARI_CONFIG": "development", "DARI_INSTANCE_DIR": tmp,
-           "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DARI_CONFIG": "development",
+        "DARI_INSTANCE_DIR": tmp,
+        "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+        "PYTHONPATH": str(ROOT),
+    }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     from app import create_app
@@ -262,11 +299,15 @@ def main() -> None:
     started = time.perf_counter()
     app = create_app()
     seeded = seed(app)
-    print(f"seeded in {time.perf_counter() - started:.0f} s; {WORKERS} sync gunicorn workers each, "
-          f"{load.__name__.removeprefix('load_')} with {args.connections} connections, {args.duration:g} s a run")
+    print(
+        f"seeded in {time.perf_counter() - started:.0f} s; {WORKERS} sync gunicorn workers each, "
+        f"{load.__name__.removeprefix('load_')} with {args.connections} connections, {args.duration:g} s a run"
+    )
     bare_port, dari_port = free_port(), free_port()
-    servers = [serve(["--chdir", str(ROOT / "scripts"), "bench_bare:app"], env, bare_port),
-               serve(["wsgi:app"], env, dari_port)]
+    servers = [
+        serve(["--chdir", str(ROOT / "scripts"), "bench_bare:app"], env, bare_port),
+        serve(["wsgi:app"], env, dari_port),
+    ]
     try:
         run(app, seeded, load, args, f"http://127.0.0.1:{bare_port}/", f"http://127.0.0.1:{dari_port}")
     finally:
@@ -332,9 +373,11 @@ def print_table(results: dict, queries: dict) -> None:
         p99 = statistics.median(p.p99 for p, _ in runs)
         ok = ratio >= target and p99 < ceiling and not errors
         missed += [] if ok else [name]
-        print(f"| {name} | {statistics.median(p.rps for p, _ in runs):.0f} | {statistics.median(b for _, b in runs):.0f} "
-              f"| {ratio:.2f}{spread} | ≥ {target:.2f} | {page.p50:.1f} ms | {p99:.1f} ms (< {ceiling}) "
-              f"| {queries[name][0]} | {queries[name][1]:.1f} |" + (f" {errors} errors" if errors else ""))
+        print(
+            f"| {name} | {statistics.median(p.rps for p, _ in runs):.0f} | {statistics.median(b for _, b in runs):.0f} "
+            f"| {ratio:.2f}{spread} | ≥ {target:.2f} | {page.p50:.1f} ms | {p99:.1f} ms (< {ceiling}) "
+            f"| {queries[name][0]} | {queries[name][1]:.1f} |" + (f" {errors} errors" if errors else "")
+        )
     print(f"\n(the bare page takes {queries['bare'][1]:.2f} CPU ms in-process)")
     print("\nevery page meets its target" if not missed else f"\nbelow target: {', '.join(missed)}")
 

@@ -1,5 +1,6 @@
 """The yardstick for scripts/bench.py: a bare Flask page rendering a 20-item template, served by
 gunicorn with the same settings as Dari. Every Dari page's speed is given as a ratio to this one."""
+
 from flask import Flask, render_template
 from jinja2 import DictLoader
 

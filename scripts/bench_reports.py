@@ -10,6 +10,7 @@ rate limit sees many reporters, as at a real school. Afterwards it counts what a
 about: reports submitted, stored, receipts shown and whether each opens its report, alerts sent and
 received (once each, by Message-ID), errors by HTTP status, and latency.
 Needs Redis on 127.0.0.1:6379 and, for PostgreSQL, a server at --pg-url."""
+
 import argparse
 import json
 import os
@@ -65,14 +66,38 @@ def environment(url: str, port: int, smtp_port: int, workers: int, instance: str
 
 def prepare(env: dict) -> int:
     """Migrate the database and make one school with counselors; returns the school's id."""
-    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
-    subprocess.run([sys.executable, "-m", "flask", "schools", "create", "--name", "Bench Middle School",
-                    "--code", "BENCH"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "schools", "create", "--name", "Bench Middle School", "--code", "BENCH"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     for n in range(SMTP_COUNSELORS):
-        subprocess.run([sys.executable, "-m", "flask", "users", "create", "--school", "BENCH", "--role",
-                        "counselor", "--email", f"counselor{n}@bench.example", "--name", f"Counselor {n}",
-                        "--password", "bench-counselor-pass"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "users",
+                "create",
+                "--school",
+                "BENCH",
+                "--role",
+                "counselor",
+                "--email",
+                f"counselor{n}@bench.example",
+                "--name",
+                f"Counselor {n}",
+                "--password",
+                "bench-counselor-pass",
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     engine = create_engine(env["DATABASE_URL"])
     with engine.connect() as conn:
         school_id = conn.execute(text("SELECT id FROM schools WHERE code = 'BENCH'")).scalar_one()
@@ -115,7 +140,8 @@ class Browser:
 
 def hidden(page: str, name: str) -> str | None:
     match = re.search(rf'name="{name}"[^>]*value="([^"]+)"', page) or re.search(
-        rf'value="([^"]+)"[^>]*name="{name}"', page)
+        rf'value="([^"]+)"[^>]*name="{name}"', page
+    )
     return match.group(1) if match else None
 
 
@@ -147,19 +173,30 @@ class Reporters:
         self._record(status, seconds)
         if status != 200:
             return
-        status, page, seconds = browser.request("POST", {
-            "csrf_token": hidden(page, "csrf_token"), "stage": "start", "school": "BENCH", "category": "bullying"})
+        status, page, seconds = browser.request(
+            "POST",
+            {"csrf_token": hidden(page, "csrf_token"), "stage": "start", "school": "BENCH", "category": "bullying"},
+        )
         self._record(status, seconds)
         token = hidden(page, "submission")
         if status != 200 or token is None:
             return
         with self.lock:
             self.submitted += 1
-        status, page, seconds = browser.request("POST", {
-            "csrf_token": hidden(page, "csrf_token"), "stage": "details", "school_id": self.school_id,
-            "category": "bullying", "submission": token, "affected": "me", "what": f"benchmark report {n}",
-            "consent_parents": "no", "consent_police": "no",
-        })
+        status, page, seconds = browser.request(
+            "POST",
+            {
+                "csrf_token": hidden(page, "csrf_token"),
+                "stage": "details",
+                "school_id": self.school_id,
+                "category": "bullying",
+                "submission": token,
+                "affected": "me",
+                "what": f"benchmark report {n}",
+                "consent_parents": "no",
+                "consent_police": "no",
+            },
+        )
         self._record(status, seconds)
         receipt = re.search(r'id="receipt-code">([\d ]+)<', page)
         if status == 200 and receipt:
@@ -218,22 +255,34 @@ def outcome(env: dict, receipts: list[str], smtp) -> dict:
         hashes = set(conn.execute(select(Report.__table__.c.receipt_hash)).scalars())
         deadline = time.monotonic() + 120
         while True:  # the workers' senders deliver right after each report; give them time to finish
-            waiting = conn.execute(select(func.count()).select_from(OutboxMessage.__table__)
-                                   .where(OutboxMessage.__table__.c.sent_at.is_(None))).scalar_one()
+            waiting = conn.execute(
+                select(func.count())
+                .select_from(OutboxMessage.__table__)
+                .where(OutboxMessage.__table__.c.sent_at.is_(None))
+            ).scalar_one()
             conn.rollback()
             if waiting == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         alerts = conn.execute(select(func.count()).select_from(OutboxMessage.__table__)).scalar_one()
-        sent = conn.execute(select(func.count()).select_from(OutboxMessage.__table__)
-                            .where(OutboxMessage.__table__.c.sent_at.is_not(None))).scalar_one()
+        sent = conn.execute(
+            select(func.count())
+            .select_from(OutboxMessage.__table__)
+            .where(OutboxMessage.__table__.c.sent_at.is_not(None))
+        ).scalar_one()
     engine.dispose()
     received = list(smtp.messages)
     ids = [m.message["Message-ID"] for m in received]
     opened = sum(1 for r in receipts if hmac.new(secret, r.encode(), hashlib.sha256).hexdigest() in hashes)
-    return {"stored": stored, "receipts_open_their_report": opened, "alerts_queued": alerts, "alerts_sent": sent,
-            "emails_received": len(received), "duplicate_emails": len(ids) - len(set(ids)),
-            "alerts_expected": stored * SMTP_COUNSELORS}
+    return {
+        "stored": stored,
+        "receipts_open_their_report": opened,
+        "alerts_queued": alerts,
+        "alerts_sent": sent,
+        "emails_received": len(received),
+        "duplicate_emails": len(ids) - len(set(ids)),
+        "alerts_expected": stored * SMTP_COUNSELORS,
+    }
 
 
 def bench(kind: str, args) -> dict:
@@ -255,14 +304,20 @@ def bench(kind: str, args) -> dict:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
+
         smtp = SMTPServer()
         smtp.start()
         port = free_port()
         env = environment(url, port, smtp.port, args.workers, instance, args.redis_url)
         try:
             school_id = prepare(env)
-            server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             try:
                 wait_for_server(port, server)
                 reporters = Reporters(port, school_id)
@@ -279,10 +334,17 @@ def bench(kind: str, args) -> dict:
     latencies = sorted(reporters.latencies)
     errors = {str(code): n for code, n in reporters.statuses.items() if code != 200}
     return {
-        "database": kind, "reporters": args.reporters, "seconds": round(elapsed, 1), "workers": args.workers,
-        "submitted": reporters.submitted, "receipts": len(reporters.receipts), **result,
+        "database": kind,
+        "reporters": args.reporters,
+        "seconds": round(elapsed, 1),
+        "workers": args.workers,
+        "submitted": reporters.submitted,
+        "receipts": len(reporters.receipts),
+        **result,
         "lost": reporters.submitted - result["receipts_open_their_report"],
-        "errors": errors, "requests": requests, "req_per_s": round(requests / elapsed, 1),
+        "errors": errors,
+        "requests": requests,
+        "req_per_s": round(requests / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1) if latencies else None,
     }
@@ -294,7 +356,9 @@ def main() -> int:
     parser.add_argument("--reporters", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--json", action="store_true", help="one JSON line per database")
     args = parser.parse_args()
@@ -302,15 +366,32 @@ def main() -> int:
     failed = False
     for kind in kinds:
         result = bench(kind, args)
-        failed |= bool(result["errors"] or result["lost"] or result["duplicate_emails"]
-                       or result["alerts_sent"] != result["alerts_expected"])
+        failed |= bool(
+            result["errors"]
+            or result["lost"]
+            or result["duplicate_emails"]
+            or result["alerts_sent"] != result["alerts_expected"]
+        )
         if args.json:
             print(json.dumps(result), flush=True)
             continue
         print(f"{kind}: {result['reporters']} reporters x {result['seconds']} s, {result['workers']} gunicorn workers")
-        for key in ("submitted", "stored", "receipts", "receipts_open_their_report", "lost", "alerts_expected",
-                    "alerts_sent", "emails_received", "duplicate_emails", "errors", "requests", "req_per_s",
-                    "p50_ms", "p99_ms"):
+        for key in (
+            "submitted",
+            "stored",
+            "receipts",
+            "receipts_open_their_report",
+            "lost",
+            "alerts_expected",
+            "alerts_sent",
+            "emails_received",
+            "duplicate_emails",
+            "errors",
+            "requests",
+            "req_per_s",
+            "p50_ms",
+            "p99_ms",
+        ):
             print(f"  {key:28} {result[key]}")
     return 1 if failed else 0
 

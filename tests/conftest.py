@@ -2,6 +2,7 @@
 users, classes and reports, the people of one school by role (each also as a logged-in client), a
 report filed through the real form, and a helper that logs in through the real forms (including the
 two-step code)."""
+
 import os
 import re
 import time
@@ -224,15 +225,22 @@ class Factory:
             db.session.add(user)
             db.session.commit()
             return SimpleNamespace(
-                id=user.id, role=role, email=user.email, username=user.username, password=password,
-                school=school, totp_secret=secret, display_name=user.display_name,
+                id=user.id,
+                role=role,
+                email=user.email,
+                username=user.username,
+                password=password,
+                school=school,
+                totp_secret=secret,
+                display_name=user.display_name,
             )
 
     def classroom(self, school, *members, name="2-3", archived=False) -> int:
         """A class of `school` with `members` (teachers and students) enrolled; returns its id."""
         with self.app.app_context():
-            classroom = Classroom(school_id=school.id, name=name, grade=8, school_year="2026",
-                                  archived_at=utcnow() if archived else None)
+            classroom = Classroom(
+                school_id=school.id, name=name, grade=8, school_year="2026", archived_at=utcnow() if archived else None
+            )
             db.session.add(classroom)
             db.session.flush()
             db.session.add_all(Enrollment(classroom_id=classroom.id, user_id=member.id) for member in members)
@@ -264,7 +272,9 @@ def login(client, user, app=None, follow=True):
     else:
         response = client.post("/login/staff", data={"email": user.email, "password": user.password})
     if response.status_code == 302 and response.headers["Location"].endswith("/login/verify"):
-        response = client.post("/login/verify", data={"otp-code": totp_code(app or client.application, user), "otp-submit": "1"})
+        response = client.post(
+            "/login/verify", data={"otp-code": totp_code(app or client.application, user), "otp-submit": "1"}
+        )
     assert response.status_code == 302, f"login failed: {response.status_code}"
     return client.get(response.headers["Location"]) if follow else response
 
@@ -284,8 +294,12 @@ def as_user(app):
 def all_database_text(app) -> str:
     """Every value of every row of every table, as text: what a database dump would show."""
     with app.app_context():
-        return "\n".join(str(value) for table in db.metadata.sorted_tables
-                         for row in db.session.execute(table.select()) for value in row)
+        return "\n".join(
+            str(value)
+            for table in db.metadata.sorted_tables
+            for row in db.session.execute(table.select())
+            for value in row
+        )
 
 
 def csrf_token(html: str) -> str:
@@ -299,6 +313,7 @@ def csrf_token(html: str) -> str:
 # --- one school and its people -----------------------------------------------------------------
 # School ALPHA ("Alpha Middle School") with one person per role. Modules that need other people
 # (a second school, more counselors) make them with `factory` next to the test that needs them.
+
 
 @pytest.fixture
 def school(factory):
@@ -371,8 +386,9 @@ REPORTER = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": "DariSecretAgent/1
 
 def start_report(client, school_text="ALPHA", category="ai_image", **extra):
     """The first step of /report: which school, what kind of thing."""
-    return client.post("/report", data={"stage": "start", "school": school_text, "category": category, **extra},
-                       environ_base=REPORTER)
+    return client.post(
+        "/report", data={"stage": "start", "school": school_text, "category": category, **extra}, environ_base=REPORTER
+    )
 
 
 def report_hidden_fields(page: str) -> dict:
@@ -385,9 +401,19 @@ def report_hidden_fields(page: str) -> dict:
 
 def send_report(client, page: str, **overrides):
     """The details step, answered as a worried friend would; `None` leaves a field out."""
-    data = {"stage": "details", **report_hidden_fields(page), "affected": "friend", "what": REPORT_WHAT,
-            "where": "Telegram channel PurpleOwl", "when": "last night", "wants": ["school_to_know", "removal_help"],
-            "consent_parents": "no", "consent_police": "not_sure", "website": "", **overrides}
+    data = {
+        "stage": "details",
+        **report_hidden_fields(page),
+        "affected": "friend",
+        "what": REPORT_WHAT,
+        "where": "Telegram channel PurpleOwl",
+        "when": "last night",
+        "wants": ["school_to_know", "removal_help"],
+        "consent_parents": "no",
+        "consent_police": "not_sure",
+        "website": "",
+        **overrides,
+    }
     return client.post("/report", data={k: v for k, v in data.items() if v is not None}, environ_base=REPORTER)
 
 
@@ -426,6 +452,7 @@ def filed_report(app, school):
 
 
 # --- a database that another connection has locked ---------------------------------------------
+
 
 class WriteLock:
     """Another connection holding the write lock a request needs, until released: the real failure

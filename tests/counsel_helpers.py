@@ -1,6 +1,7 @@
 """Shared by tests/test_counsel.py and tests/test_counsel_case.py: reports made the way the form
 stores them, a reporter answering, a school whose counselors receive different reports, and a
 query counter. (The school and the people in it come from conftest.py.)"""
+
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
@@ -15,8 +16,13 @@ from app.models.base import utcnow
 from app.reports import crypto as reports_crypto
 from conftest import REPORT_WHAT
 
-CASE_POSTS = {"acknowledge": {}, "assign": {"assign-assignee": ""}, "status": {"status-status": "in_progress"},
-              "notes": {"note-body": "a note"}, "messages": {"message-body": "a message"}}
+CASE_POSTS = {
+    "acknowledge": {},
+    "assign": {"assign-assignee": ""},
+    "status": {"status-status": "in_progress"},
+    "notes": {"note-body": "a note"},
+    "messages": {"message-body": "a message"},
+}
 
 
 def text(response):
@@ -28,12 +34,21 @@ def make_report(app, school, category="bullying", *, ago=0, what=REPORT_WHAT, **
     with app.app_context():
         moment = utcnow() - timedelta(minutes=ago)
         report = Report(
-            school_id=school.id, receipt_hash=secrets.token_hex(32), submission_hash=secrets.token_hex(32),
-            category=category, affected="friend", urgent=fields.pop("urgent", category == "danger"),
-            wants=["removal_help", "school_to_know"], consent_parents=fields.pop("consent_parents", "no"),
-            consent_police=fields.pop("consent_police", "not_sure"), what_enc=reports_crypto.encrypt(what),
-            where_enc=reports_crypto.encrypt("Telegram channel PurpleOwl"), when_enc=reports_crypto.encrypt("last night"),
-            created_at=moment, last_activity_at=moment, **fields,
+            school_id=school.id,
+            receipt_hash=secrets.token_hex(32),
+            submission_hash=secrets.token_hex(32),
+            category=category,
+            affected="friend",
+            urgent=fields.pop("urgent", category == "danger"),
+            wants=["removal_help", "school_to_know"],
+            consent_parents=fields.pop("consent_parents", "no"),
+            consent_police=fields.pop("consent_police", "not_sure"),
+            what_enc=reports_crypto.encrypt(what),
+            where_enc=reports_crypto.encrypt("Telegram channel PurpleOwl"),
+            when_enc=reports_crypto.encrypt("last night"),
+            created_at=moment,
+            last_activity_at=moment,
+            **fields,
         )
         report.assign_ref()
         db.session.add(report)
@@ -45,8 +60,11 @@ def reporter_writes(app, report, words="I am scared, please help", ago=0):
     """What the follow-up page does when the reporter answers."""
     with app.app_context():
         moment = utcnow() - timedelta(minutes=ago)
-        db.session.add(CaseMessage(report_id=report.id, from_reporter=True, body_enc=reports_crypto.encrypt(words),
-                                   created_at=moment))
+        db.session.add(
+            CaseMessage(
+                report_id=report.id, from_reporter=True, body_enc=reports_crypto.encrypt(words), created_at=moment
+            )
+        )
         row = db.session.get(Report, report.id)
         row.last_activity_at, row.reporter_message_count = moment, row.reporter_message_count + 1
         db.session.commit()
@@ -61,8 +79,11 @@ def get_report(app, report) -> Report:
 
 def audit_actions(app, report) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.report_id == report.id)
-                                       .order_by(AuditEvent.id)))
+        return list(
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.report_id == report.id).order_by(AuditEvent.id)
+            )
+        )
 
 
 def case_urls(report_id):
@@ -111,5 +132,3 @@ def counsel_world(app, factory, school):
 
 def refs_in(page, *reports):
     return [r for r in reports if f">{r.ref}<" in page]
-
-

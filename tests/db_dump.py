@@ -1,4 +1,5 @@
 """What an attacker holding a copy of the database sees: every row of every table, as text."""
+
 from sqlalchemy import select
 
 from app.extensions import db

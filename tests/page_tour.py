@@ -1,6 +1,7 @@
 """The main pages of Dari as each kind of user sees them, in one language: a small school with a
 class, students with progress and a quiz attempt, so every page has something on it. Used by the
 HTML-validity test and the untranslated-Korean test."""
+
 from app.extensions import db
 from app.models import QuizAttempt, Role
 from conftest import Factory, login
@@ -35,18 +36,35 @@ def tour(app, lang: str) -> list[tuple[str, str]]:
 
     student = app.test_client()
     login(student, students[0], app)
-    for url in ("/", "/learn/", f"/learn/{MODULE}", f"/learn/{MODULE}/step/1", f"/learn/{MODULE}/step/2",
-                f"/learn/{MODULE}/quiz/attempts/{attempt_id}", f"/learn/{MODULE}/quiz/attempts/{attempt_id}/retry",
-                "/account/"):
+    for url in (
+        "/",
+        "/learn/",
+        f"/learn/{MODULE}",
+        f"/learn/{MODULE}/step/1",
+        f"/learn/{MODULE}/step/2",
+        f"/learn/{MODULE}/quiz/attempts/{attempt_id}",
+        f"/learn/{MODULE}/quiz/attempts/{attempt_id}/retry",
+        "/account/",
+    ):
         visit(student, url)
 
     staff = app.test_client()
     login(staff, teacher, app)
-    for url in ("/", "/classes", f"/classes/{class_id}", f"/classes/{class_id}/assignments",
-                f"/classes/{class_id}/dashboard", f"/classes/{class_id}/modules/{MODULE}/items",
-                f"/classes/{class_id}/students/{students[0].id}", f"/classes/{class_id}/roster/add",
-                "/classes/new", f"/learn/{MODULE}/preview", f"/learn/{MODULE}/guide", f"/learn/{MODULE}/handout",
-                f"/learn/{MODULE}/slides/1"):
+    for url in (
+        "/",
+        "/classes",
+        f"/classes/{class_id}",
+        f"/classes/{class_id}/assignments",
+        f"/classes/{class_id}/dashboard",
+        f"/classes/{class_id}/modules/{MODULE}/items",
+        f"/classes/{class_id}/students/{students[0].id}",
+        f"/classes/{class_id}/roster/add",
+        "/classes/new",
+        f"/learn/{MODULE}/preview",
+        f"/learn/{MODULE}/guide",
+        f"/learn/{MODULE}/handout",
+        f"/learn/{MODULE}/slides/1",
+    ):
         visit(staff, url)
     visit(staff, f"/classes/{class_id}/roster/add", method="post", data={"names": "박서연"})  # the login cards
     return pages

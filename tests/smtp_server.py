@@ -12,6 +12,7 @@ file without an import (`free_port` still needs `from smtp_server import free_po
 
 The fixture starts the server before the test and stops it (and its thread) after.
 """
+
 import asyncio
 import email
 import socket

@@ -1,5 +1,6 @@
 """Account takeover inside a school leaves a trace: resets and turning accounts off or on are in the
 audit trail, a reset forces a new password at next login, and the affected person is told."""
+
 import re
 
 import pytest
@@ -22,8 +23,10 @@ def admin(factory, school):
 
 def events(app, action):
     with app.app_context():
-        return [(e.actor_name, e.subject_user_id, e.detail) for e in
-                db.session.scalars(select(AuditEvent).where(AuditEvent.action == action))]
+        return [
+            (e.actor_name, e.subject_user_id, e.detail)
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action))
+        ]
 
 
 def temporary_password(page: str) -> str:
@@ -41,8 +44,10 @@ def test_an_admin_password_reset_is_audited_and_shown_to_the_person(app, factory
     client = app.test_client()
     response = login(client, teacher)
     assert "Admin Park reset your password." in response.get_data(as_text=True)
-    client.post("/account/password", data={"current": teacher.password, "password": "my-own-new-pass",
-                                           "confirm": "my-own-new-pass"})
+    client.post(
+        "/account/password",
+        data={"current": teacher.password, "password": "my-own-new-pass", "confirm": "my-own-new-pass"},
+    )
     assert "Admin Park reset your password." in client.get("/account/").get_data(as_text=True)
 
 

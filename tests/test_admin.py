@@ -1,4 +1,5 @@
 """School admins invite staff, turn accounts off and on, and reset passwords and two-step login."""
+
 import re
 from datetime import timedelta
 
@@ -23,14 +24,21 @@ def test_invite_creates_a_staff_account_once(app, admin_client, school):
     newcomer = app.test_client()
     page = newcomer.get(link).get_data(as_text=True)
     assert "You were invited as Teacher" in page and "new.teacher@alpha.example" in page
-    response = newcomer.post(link, data={"display_name": "Ms Han", "password": "a-long-password", "confirm": "a-long-password"})
+    response = newcomer.post(
+        link, data={"display_name": "Ms Han", "password": "a-long-password", "confirm": "a-long-password"}
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "new.teacher@alpha.example"))
         assert user.role == "teacher" and user.school_id == school.id and user.display_name == "Ms Han"
     again = app.test_client().get(link)
     assert again.status_code == 410 and "already used" in again.get_data(as_text=True)
-    assert newcomer.post("/login/staff", data={"email": "new.teacher@alpha.example", "password": "a-long-password"}).status_code == 302
+    assert (
+        newcomer.post(
+            "/login/staff", data={"email": "new.teacher@alpha.example", "password": "a-long-password"}
+        ).status_code
+        == 302
+    )
 
 
 def test_invite_form_keeps_what_was_typed_on_error(app, admin_client):
@@ -84,9 +92,12 @@ def test_turning_an_account_off_and_on(app, admin_client, factory, school, as_us
     client.post(f"/admin/users/{teacher.id}/deactivate")
     assert teacher_client.get("/account/").status_code == 302
     assert "turned off" in app.test_client().post(
-        "/login/staff", data={"email": teacher.email, "password": PASSWORD}).get_data(as_text=True)
+        "/login/staff", data={"email": teacher.email, "password": PASSWORD}
+    ).get_data(as_text=True)
     client.post(f"/admin/users/{teacher.id}/activate")
-    assert app.test_client().post("/login/staff", data={"email": teacher.email, "password": PASSWORD}).status_code == 302
+    assert (
+        app.test_client().post("/login/staff", data={"email": teacher.email, "password": PASSWORD}).status_code == 302
+    )
 
 
 def test_admin_cannot_turn_off_themselves(app, admin_client, admin):
@@ -104,11 +115,20 @@ def test_password_reset_gives_a_temporary_password_that_must_be_changed(app, adm
     temporary = re.search(r'id="temporary-password">([^<]+)<', page).group(1)
     assert len(temporary) >= 10
     student_client = app.test_client()
-    assert student_client.post("/login", data={"school_code": school.code, "username": student.username, "password": PASSWORD}).status_code == 422
-    response = student_client.post("/login", data={"school_code": school.code, "username": student.username, "password": temporary})
+    assert (
+        student_client.post(
+            "/login", data={"school_code": school.code, "username": student.username, "password": PASSWORD}
+        ).status_code
+        == 422
+    )
+    response = student_client.post(
+        "/login", data={"school_code": school.code, "username": student.username, "password": temporary}
+    )
     assert response.headers["Location"] == "/account/password"
     assert student_client.get("/").headers["Location"] == "/account/password"  # nothing else until changed
-    student_client.post("/account/password", data={"current": temporary, "password": "my-own-password", "confirm": "my-own-password"})
+    student_client.post(
+        "/account/password", data={"current": temporary, "password": "my-own-password", "confirm": "my-own-password"}
+    )
     assert student_client.get("/").status_code == 200
 
 

@@ -1,4 +1,5 @@
 """Teachers assign modules to a class; students see what was assigned to them first."""
+
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -59,11 +60,14 @@ def set_timezone(app, school, name):
 
 # --- assigning ---------------------------------------------------------------------------------
 
+
 def test_assign_a_module_to_the_whole_class(app, teacher_client, classroom, teacher):
     page = text(teacher_client.get(f"/classes/{classroom.id}/assignments"))
     assert "Nothing is assigned to this class yet." in page
     assert "Sample consent" in page and "10 min" in page and "Grades 6-9" in page and "Sensitive topic" in page
-    response = teacher_client.post(f"/classes/{classroom.id}/assignments", data={"modules": CONSENT, "audience": "class"})
+    response = teacher_client.post(
+        f"/classes/{classroom.id}/assignments", data={"modules": CONSENT, "audience": "class"}
+    )
     assert response.status_code == 302
     [a] = assignments(app, classroom.id)
     assert a.module_id == CONSENT and a.chosen_list == [] and a.due_at is None and a.created_by_id == teacher.id
@@ -74,9 +78,14 @@ def test_assign_a_module_to_the_whole_class(app, teacher_client, classroom, teac
 
 
 def test_assign_several_modules_to_chosen_students_at_once(app, teacher_client, classroom, student):
-    response = teacher_client.post(f"/classes/{classroom.id}/assignments", data={
-        "modules": [CONSENT, HELP], "audience": "chosen", "students": [str(student.id)],
-    })
+    response = teacher_client.post(
+        f"/classes/{classroom.id}/assignments",
+        data={
+            "modules": [CONSENT, HELP],
+            "audience": "chosen",
+            "students": [str(student.id)],
+        },
+    )
     assert response.status_code == 302
     rows = assignments(app, classroom.id)
     assert [a.module_id for a in rows] == [CONSENT, HELP]
@@ -88,9 +97,15 @@ def test_assign_several_modules_to_chosen_students_at_once(app, teacher_client, 
 
 def test_due_date_is_entered_and_shown_in_the_schools_time_zone(app, teacher_client, classroom, school):
     set_timezone(app, school, "Asia/Seoul")
-    teacher_client.post(f"/classes/{classroom.id}/assignments", data={
-        "modules": CONSENT, "audience": "class", "due_date": "2030-12-01", "due_time": "09:00",
-    })
+    teacher_client.post(
+        f"/classes/{classroom.id}/assignments",
+        data={
+            "modules": CONSENT,
+            "audience": "class",
+            "due_date": "2030-12-01",
+            "due_time": "09:00",
+        },
+    )
     [a] = assignments(app, classroom.id)
     assert a.due_at == datetime(2030, 12, 1, 0, 0, tzinfo=UTC)
     assert "Dec 1, 2030 09:00" in text(teacher_client.get(f"/classes/{classroom.id}/assignments"))
@@ -106,10 +121,16 @@ def test_a_date_without_a_time_is_due_at_the_end_of_that_day(app, teacher_client
 
 
 def test_a_due_date_in_the_past_is_refused_and_the_form_keeps_its_input(app, teacher_client, classroom, student):
-    response = teacher_client.post(f"/classes/{classroom.id}/assignments", data={
-        "modules": HELP, "audience": "chosen", "students": [str(student.id)],
-        "due_date": "2020-03-02", "due_time": "08:30",
-    })
+    response = teacher_client.post(
+        f"/classes/{classroom.id}/assignments",
+        data={
+            "modules": HELP,
+            "audience": "chosen",
+            "students": [str(student.id)],
+            "due_date": "2020-03-02",
+            "due_time": "08:30",
+        },
+    )
     page = text(response)
     assert response.status_code == 422
     assert "The due date Mar 2, 2020 08:30 has already passed. Choose a later date or time." in page
@@ -119,13 +140,16 @@ def test_a_due_date_in_the_past_is_refused_and_the_form_keeps_its_input(app, tea
     assert assignments(app) == []
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"audience": "class"}, "Choose at least one module."),
-    ({"modules": CONSENT, "audience": "chosen"}, "Choose at least one student, or assign it to the whole class."),
-    ({"modules": CONSENT, "due_time": "10:00"}, "Choose a date for this time, or leave the time empty."),
-    ({"modules": CONSENT, "due_date": "next friday"}, "Enter the date as year-month-day, for example 2026-12-01."),
-    ({"modules": CONSENT, "due_date": "2030-01-01", "due_time": "25:00"}, "Enter the time as hours:minutes"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"audience": "class"}, "Choose at least one module."),
+        ({"modules": CONSENT, "audience": "chosen"}, "Choose at least one student, or assign it to the whole class."),
+        ({"modules": CONSENT, "due_time": "10:00"}, "Choose a date for this time, or leave the time empty."),
+        ({"modules": CONSENT, "due_date": "next friday"}, "Enter the date as year-month-day, for example 2026-12-01."),
+        ({"modules": CONSENT, "due_date": "2030-01-01", "due_time": "25:00"}, "Enter the time as hours:minutes"),
+    ],
+)
 def test_form_problems_are_named_and_nothing_is_saved(app, teacher_client, classroom, data, message):
     response = teacher_client.post(f"/classes/{classroom.id}/assignments", data=data)
     assert response.status_code == 422 and message in text(response)
@@ -133,14 +157,22 @@ def test_form_problems_are_named_and_nothing_is_saved(app, teacher_client, class
     assert assignments(app) == []
 
 
-def test_tampered_module_or_student_ids_are_refused_whole(app, factory, school, teacher, teacher_client, classroom, student):
+def test_tampered_module_or_student_ids_are_refused_whole(
+    app, factory, school, teacher, teacher_client, classroom, student
+):
     outsider = factory.user(school, Role.STUDENT)
     factory.classroom(school, teacher, outsider, name="other")
     url = f"/classes/{classroom.id}/assignments"
     assert teacher_client.post(url, data={"modules": [CONSENT, "not-a-module"]}).status_code == 400
-    assert teacher_client.post(url, data={"modules": CONSENT, "audience": "chosen",
-                                   "students": [str(student.id), str(outsider.id)]}).status_code == 400
-    assert teacher_client.post(url, data={"modules": CONSENT, "audience": "chosen", "students": "abc"}).status_code == 400
+    assert (
+        teacher_client.post(
+            url, data={"modules": CONSENT, "audience": "chosen", "students": [str(student.id), str(outsider.id)]}
+        ).status_code
+        == 400
+    )
+    assert (
+        teacher_client.post(url, data={"modules": CONSENT, "audience": "chosen", "students": "abc"}).status_code == 400
+    )
     assert teacher_client.post(url, data={"modules": CONSENT, "audience": "everyone"}).status_code == 422
     assert assignments(app) == []
 
@@ -166,12 +198,14 @@ def test_a_module_assigned_from_another_tab_meanwhile_saves_nothing(app, teacher
 
 # --- changing, removing, excusing --------------------------------------------------------------
 
+
 def test_edit_the_due_date_and_students_then_clear_them(app, teacher_client, classroom, student, school):
     set_timezone(app, school, "Asia/Seoul")
     aid = assign(app, classroom.id, CONSENT)
     url = f"/classes/{classroom.id}/assignments/{aid}/edit"
-    response = teacher_client.post(url, data={"due_date": "2030-05-04", "due_time": "13:15", "audience": "chosen",
-                                       "students": [str(student.id)]})
+    response = teacher_client.post(
+        url, data={"due_date": "2030-05-04", "due_time": "13:15", "audience": "chosen", "students": [str(student.id)]}
+    )
     assert response.status_code == 302
     [a] = assignments(app)
     assert a.due_at == datetime(2030, 5, 4, 4, 15, tzinfo=UTC) and a.chosen_list == [student.id]
@@ -189,8 +223,9 @@ def test_edit_refuses_a_new_past_date_but_keeps_one_that_already_passed(app, tea
     response = teacher_client.post(url, data={"due_date": "2026-01-04", "due_time": "23:59", "audience": "class"})
     assert response.status_code == 422 and "has already passed" in text(response)
     assert 'value="2026-01-04"' in text(response)
-    response = teacher_client.post(url, data={"due_date": "2026-01-05", "due_time": "23:59", "audience": "chosen",
-                                       "students": [str(classmate.id)]})
+    response = teacher_client.post(
+        url, data={"due_date": "2026-01-05", "due_time": "23:59", "audience": "chosen", "students": [str(classmate.id)]}
+    )
     assert response.status_code == 302
     [a] = assignments(app)
     assert a.due_at == passed and a.chosen_list == [classmate.id]
@@ -217,8 +252,10 @@ def test_excuse_a_student_with_a_note_and_undo_it(app, teacher_client, classroom
     page = text(teacher_client.get(edit_url))
     assert "will get an alternative activity instead. They will not see it as overdue." in page
     assert "Excuse (gives an alternative)" in page
-    response = teacher_client.post(f"/classes/{classroom.id}/assignments/{aid}/excuse",
-                            data={"student_id": student.id, "note": "Reads the alternative text with Ms Kim"})
+    response = teacher_client.post(
+        f"/classes/{classroom.id}/assignments/{aid}/excuse",
+        data={"student_id": student.id, "note": "Reads the alternative text with Ms Kim"},
+    )
     assert response.status_code == 302
     page = text(teacher_client.get(edit_url))
     assert "Minji is excused from Sample getting help" in page and "Reads the alternative text with Ms Kim" in page
@@ -243,8 +280,12 @@ def test_excusal_problems(app, factory, school, teacher, teacher_client, classro
     assert teacher_client.post(f"{base}/excuse", data={}).status_code == 400
     assert teacher_client.post(f"{base}/excuse", data={"student_id": "x"}).status_code == 400
     # The assignment must belong to the class in the address.
-    assert teacher_client.post(f"/classes/{other_class}/assignments/{aid}/excuse",
-                        data={"student_id": outsider.id}).status_code == 404
+    assert (
+        teacher_client.post(
+            f"/classes/{other_class}/assignments/{aid}/excuse", data={"student_id": outsider.id}
+        ).status_code
+        == 404
+    )
     response = teacher_client.post(f"{base}/excuse", data={"student_id": student.id, "note": "long " * 50})
     assert response.status_code == 422
     assert "Please keep the note under 200 characters." in text(response) and "long long" in text(response)
@@ -253,14 +294,29 @@ def test_excusal_problems(app, factory, school, teacher, teacher_client, classro
 
 # --- what students see -------------------------------------------------------------------------
 
+
 def finish_lesson(app, user, module_id, steps, passed=None, score=100):
     with app.app_context():
-        db.session.add(LessonProgress(user_id=user.id, module_id=module_id, steps_done=steps,
-                                      current_step=steps, completed_at=utcnow()))
+        db.session.add(
+            LessonProgress(
+                user_id=user.id, module_id=module_id, steps_done=steps, current_step=steps, completed_at=utcnow()
+            )
+        )
         if passed is not None:
-            db.session.add(QuizAttempt(user_id=user.id, module_id=module_id, locale="en", option_order={},
-                                       submitted_at=utcnow(), number=1, score=score, passed=passed,
-                                       correct_count=1, total=1))
+            db.session.add(
+                QuizAttempt(
+                    user_id=user.id,
+                    module_id=module_id,
+                    locale="en",
+                    option_order={},
+                    submitted_at=utcnow(),
+                    number=1,
+                    score=score,
+                    passed=passed,
+                    correct_count=1,
+                    total=1,
+                )
+            )
         db.session.commit()
 
 
@@ -306,26 +362,30 @@ def test_an_excused_module_moves_to_other_modules_with_a_kind_note(app, as_user,
     assign(app, classroom.id, CONSENT, due_at=future())
     assign(app, classroom.id, HELP, due_at=utcnow() - timedelta(days=2), excused=[student])
     page = text(as_user(student).get("/learn/"))
-    other = page[page.index("Other modules"):]
+    other = page[page.index("Other modules") :]
     assert "Sample getting help" in other and "Your teacher gave you another activity for this one." in other
     assert "Overdue" not in page
-    assert "Sample getting help" not in page[page.index("Assigned to you"):page.index("Other modules")]
+    assert "Sample getting help" not in page[page.index("Assigned to you") : page.index("Other modules")]
     # Junho was not excused: it is overdue for him, and he sees no note.
     page = text(as_user(classmate).get("/learn/"))
     assert ">Overdue<" in page and "another activity" not in page
 
 
-def test_same_module_from_two_classes_is_merged_with_the_earliest_due(app, factory, school, teacher, as_user, classroom, student):
+def test_same_module_from_two_classes_is_merged_with_the_earliest_due(
+    app, factory, school, teacher, as_user, classroom, student
+):
     second = factory.classroom(school, teacher, student, name="Art club")
     assign(app, classroom.id, CONSENT, due_at=datetime(2030, 6, 1, 0, 0, tzinfo=UTC))
     assign(app, second, CONSENT, due_at=datetime(2030, 3, 1, 0, 0, tzinfo=UTC))
     page = text(as_user(student).get("/learn/"))
-    assigned = page[page.index("Assigned to you"):]
+    assigned = page[page.index("Assigned to you") :]
     assert assigned.count(">Sample consent</a></h3>") == 1
     assert "Due Mar 1, 2030 09:00" in page and "Jun 1, 2030" not in page
 
 
-def test_excused_in_one_class_but_assigned_in_another_stays_assigned(app, factory, school, teacher, as_user, classroom, student):
+def test_excused_in_one_class_but_assigned_in_another_stays_assigned(
+    app, factory, school, teacher, as_user, classroom, student
+):
     second = factory.classroom(school, teacher, student, name="Art club")
     assign(app, classroom.id, HELP, excused=[student])
     assign(app, second, HELP)
@@ -398,11 +458,14 @@ def test_teachers_home_links_to_their_classes(as_user, teacher, student):
 
 # --- who may do what ---------------------------------------------------------------------------
 
+
 def endpoints(class_id, aid, student_id):
     base = f"/classes/{class_id}/assignments"
     return [
-        ("GET", base, {}), ("POST", base, {"modules": HELP}),
-        ("GET", f"{base}/{aid}/edit", {}), ("POST", f"{base}/{aid}/edit", {"audience": "class"}),
+        ("GET", base, {}),
+        ("POST", base, {"modules": HELP}),
+        ("GET", f"{base}/{aid}/edit", {}),
+        ("POST", f"{base}/{aid}/edit", {"audience": "class"}),
         ("POST", f"{base}/{aid}/delete", {}),
         ("POST", f"{base}/{aid}/excuse", {"student_id": student_id}),
         ("POST", f"{base}/{aid}/unexcuse", {"student_id": student_id}),
@@ -449,6 +512,7 @@ def test_school_admin_reads_the_list_but_changes_nothing(app, factory, school, a
 
 
 # --- performance -------------------------------------------------------------------------------
+
 
 def test_catalogue_runs_the_same_number_of_queries_for_one_or_eight_assigned(app_factory):
     app, client, (first, second), ids, student = curriculum_world(app_factory)

@@ -1,4 +1,5 @@
 """Logging in and out as a student and as staff, and everything that can go wrong on the way."""
+
 from datetime import timedelta
 
 import pyotp
@@ -121,9 +122,7 @@ def test_logout_is_a_post(client, factory, school):
 )
 def test_next_only_goes_to_this_site(client, factory, school, target, expected):
     teacher = factory.user(school, Role.TEACHER)
-    response = client.post(
-        "/login/staff", data={"email": teacher.email, "password": PASSWORD, "next": target}
-    )
+    response = client.post("/login/staff", data={"email": teacher.email, "password": PASSWORD, "next": target})
     assert response.headers["Location"] == expected
 
 
@@ -161,6 +160,7 @@ def test_login_is_rate_limited_per_address(app_factory):
 
 # --- two-step login ---------------------------------------------------------------------------
 
+
 def test_staff_with_two_step_login_must_give_a_code(app, client, factory, school):
     counselor = factory.user(school, Role.COUNSELOR)
     response = client.post("/login/staff", data={"email": counselor.email, "password": PASSWORD})
@@ -191,7 +191,9 @@ def test_recovery_code_works_once(app, client, factory, school):
         codes = user.new_recovery_codes()
         db.session.commit()
     client.post("/login/staff", data={"email": counselor.email, "password": PASSWORD})
-    assert client.post("/login/verify", data={"rc-recovery_code": codes[0].upper(), "rc-submit": "1"}).status_code == 302
+    assert (
+        client.post("/login/verify", data={"rc-recovery_code": codes[0].upper(), "rc-submit": "1"}).status_code == 302
+    )
     client.post("/logout")
     client.post("/login/staff", data={"email": counselor.email, "password": PASSWORD})
     response = client.post("/login/verify", data={"rc-recovery_code": codes[0], "rc-submit": "1"})
@@ -259,6 +261,7 @@ def test_counselors_cannot_turn_two_step_login_off(app, factory, school, as_user
 
 # --- passwords --------------------------------------------------------------------------------
 
+
 def test_password_change_logs_out_other_sessions(app, factory, school, as_user):
     teacher = factory.user(school, Role.TEACHER)
     here, elsewhere = as_user(teacher), as_user(teacher)
@@ -274,9 +277,15 @@ def test_password_change_logs_out_other_sessions(app, factory, school, as_user):
 @pytest.mark.parametrize(
     "data,message",
     [
-        ({"current": "wrong", "password": "a-brand-new-pass", "confirm": "a-brand-new-pass"}, "That is not your current password."),
+        (
+            {"current": "wrong", "password": "a-brand-new-pass", "confirm": "a-brand-new-pass"},
+            "That is not your current password.",
+        ),
         ({"current": PASSWORD, "password": "short", "confirm": "short"}, "Use between 10 and 128 characters."),
-        ({"current": PASSWORD, "password": "a-brand-new-pass", "confirm": "different-pass"}, "The two passwords are not the same."),
+        (
+            {"current": PASSWORD, "password": "a-brand-new-pass", "confirm": "different-pass"},
+            "The two passwords are not the same.",
+        ),
         ({"current": PASSWORD, "password": PASSWORD, "confirm": PASSWORD}, "Choose a password different"),
     ],
 )

@@ -1,5 +1,6 @@
 """The action checklist on a case: recording steps with their date and counselor, removal request
 statuses, the reporter's wishes, encryption, tampering, who may do it, and the audit trail."""
+
 import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -22,10 +23,18 @@ REASON = "Mandatory reporting duty under child protection law"
 
 def make_report(app, school, **fields) -> int:
     with app.app_context():
-        values = {"category": "ai_image", "affected": "friend", "wants": ["removal_help"], "consent_parents": "yes",
-                  "consent_police": "yes", "what_enc": reports_crypto.encrypt("what happened"), **fields}
-        report = Report(school_id=school.id, receipt_hash=secrets.token_hex(32),
-                        submission_hash=secrets.token_hex(32), **values)
+        values = {
+            "category": "ai_image",
+            "affected": "friend",
+            "wants": ["removal_help"],
+            "consent_parents": "yes",
+            "consent_police": "yes",
+            "what_enc": reports_crypto.encrypt("what happened"),
+            **fields,
+        }
+        report = Report(
+            school_id=school.id, receipt_hash=secrets.token_hex(32), submission_hash=secrets.token_hex(32), **values
+        )
         report.assign_ref()
         db.session.add(report)
         db.session.commit()
@@ -48,7 +57,9 @@ def add(client, report_id, kind, **fields):
 
 def actions(app, report_id) -> list[CaseAction]:
     with app.app_context():
-        return list(db.session.scalars(select(CaseAction).where(CaseAction.report_id == report_id).order_by(CaseAction.id)))
+        return list(
+            db.session.scalars(select(CaseAction).where(CaseAction.report_id == report_id).order_by(CaseAction.id))
+        )
 
 
 def audit_lines(app, action=None) -> list[AuditEvent]:
@@ -88,11 +99,15 @@ def test_each_kind_is_recorded_with_its_date_and_counselor(app, counselor_client
 
 
 def test_new_action_page_defaults_to_today_and_says_never_images(app, counselor_client, report_id):
-    page = counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=evidence_recorded").get_data(as_text=True)
+    page = counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=evidence_recorded").get_data(
+        as_text=True
+    )
     assert f'value="{today().isoformat()}"' in page and f'max="{today().isoformat()}"' in page
     assert "Never images" in page and 'type="file"' not in page
     assert "Platform" not in page and "against the reporter" not in page
-    removal = counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=removal_request").get_data(as_text=True)
+    removal = counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=removal_request").get_data(
+        as_text=True
+    )
     assert 'name="platform"' in removal
 
 
@@ -136,6 +151,7 @@ def test_later_statuses_are_left_alone(app, school, counselor_client, status):
 
 # --- removal requests --------------------------------------------------------------------------
 
+
 def test_removal_request_status_updates(app, counselor_client, counselor, report_id):
     add(counselor_client, report_id, "removal_request", platform="  Telegram  ")
     (action,) = actions(app, report_id)
@@ -166,7 +182,10 @@ def test_platform_is_required_for_removal_and_kept_short(app, counselor_client, 
 
 # --- the reporter's wishes ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind,consent", [("police_report", "consent_police"), ("parents_contacted", "consent_parents")])
+
+@pytest.mark.parametrize(
+    "kind,consent", [("police_report", "consent_police"), ("parents_contacted", "consent_parents")]
+)
 def test_going_against_wishes_warns_and_needs_a_reason(app, school, counselor_client, kind, consent):
     report_id = make_report(app, school, **{consent: "no"})
     page = counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind={kind}").get_data(as_text=True)
@@ -203,6 +222,7 @@ def test_reason_is_kept_short(app, school, counselor_client):
 
 # --- text at rest and bad input ----------------------------------------------------------------
 
+
 def test_detail_and_reason_are_encrypted_at_rest(app, school, counselor_client):
     report_id = make_report(app, school, consent_police="no")
     add(counselor_client, report_id, "evidence_recorded", detail=DETAIL)
@@ -214,10 +234,15 @@ def test_detail_and_reason_are_encrypted_at_rest(app, school, counselor_client):
     assert DETAIL in rendered and "Officer Kang, case 2026-1234" in rendered
 
 
-@pytest.mark.parametrize("value,problem", [
-    ("future", "cannot be in the future"), ("", "Enter the date it was done."),
-    ("03/02/2026", "year-month-day"), ("1999-12-31", "from the year 2000 on"),
-])
+@pytest.mark.parametrize(
+    "value,problem",
+    [
+        ("future", "cannot be in the future"),
+        ("", "Enter the date it was done."),
+        ("03/02/2026", "year-month-day"),
+        ("1999-12-31", "from the year 2000 on"),
+    ],
+)
 def test_bad_dates_are_refused_and_text_kept(app, counselor_client, report_id, value, problem):
     if value == "future":
         value = (today() + timedelta(days=1)).isoformat()
@@ -243,9 +268,15 @@ def test_tampered_kinds_statuses_and_ids(app, school, counselor_client, report_i
     add(counselor_client, report_id, "evidence_recorded")
     removal, evidence = actions(app, report_id)
     base = f"/counsel/reports/{report_id}/actions"
-    assert counselor_client.post(f"{base}/{removal.id}", data={f"action-{removal.id}-status": "deleted"}).status_code == 400
+    assert (
+        counselor_client.post(f"{base}/{removal.id}", data={f"action-{removal.id}-status": "deleted"}).status_code
+        == 400
+    )
     assert counselor_client.post(f"{base}/{removal.id}", data={"status": "removed"}).status_code == 400
-    assert counselor_client.post(f"{base}/{evidence.id}", data={f"action-{evidence.id}-status": "removed"}).status_code == 400
+    assert (
+        counselor_client.post(f"{base}/{evidence.id}", data={f"action-{evidence.id}-status": "removed"}).status_code
+        == 400
+    )
     assert counselor_client.post(f"{base}/999999", data={"action-999999-status": "removed"}).status_code == 404
     other_id = make_report(app, school)
     status = {f"action-{removal.id}-status": "removed"}
@@ -255,6 +286,7 @@ def test_tampered_kinds_statuses_and_ids(app, school, counselor_client, report_i
 
 # --- who may ------------------------------------------------------------------------------------
 
+
 def test_counselor_not_routed_and_other_schools_get_404(app, factory, school, as_user, report_id):
     add(as_user(factory.user(school, Role.COUNSELOR)), report_id, "removal_request", platform="X")
     (removal,) = actions(app, report_id)
@@ -262,14 +294,21 @@ def test_counselor_not_routed_and_other_schools_get_404(app, factory, school, as
     with app.app_context():
         db.session.add(RoutingRule(school_id=school.id, category="ai_image", user_id=named.id))
         db.session.commit()
-    outsiders = [factory.user(school, Role.COUNSELOR), factory.user(factory.school("BETA"), Role.COUNSELOR),
-                 factory.user(factory.school("GAMMA"), Role.SCHOOL_ADMIN)]
+    outsiders = [
+        factory.user(school, Role.COUNSELOR),
+        factory.user(factory.school("BETA"), Role.COUNSELOR),
+        factory.user(factory.school("GAMMA"), Role.SCHOOL_ADMIN),
+    ]
     for user in outsiders:
         c = as_user(user)
         assert c.get(f"/counsel/reports/{report_id}/actions/new?kind=police_report").status_code == 404
         assert add(c, report_id, "police_report").status_code == 404
-        assert c.post(f"/counsel/reports/{report_id}/actions/{removal.id}",
-                      data={f"action-{removal.id}-status": "removed"}).status_code == 404
+        assert (
+            c.post(
+                f"/counsel/reports/{report_id}/actions/{removal.id}", data={f"action-{removal.id}-status": "removed"}
+            ).status_code
+            == 404
+        )
     assert add(as_user(named), report_id, "police_report").status_code == 302
     assert add(as_user(factory.user(school, Role.SCHOOL_ADMIN)), report_id, "police_report").status_code == 302
 
@@ -292,6 +331,7 @@ def test_purged_report_is_gone(app, school, counselor_client):
 
 # --- audit and the partial ---------------------------------------------------------------------
 
+
 def test_audit_trail_names_kind_and_platform_never_detail(app, school, counselor_client, counselor):
     report_id = make_report(app, school, consent_parents="no")
     counselor_client.get(f"/counsel/reports/{report_id}/actions/new?kind=parents_contacted")
@@ -303,14 +343,21 @@ def test_audit_trail_names_kind_and_platform_never_detail(app, school, counselor
     assert added.action == "action_added" and "against the reporter's wishes" in added.detail
     assert removal.detail == f"removal_request: requested (platform Instagram) on {today().isoformat()}"
     assert all(line.actor_name == "Ms Yoon" and line.report_id == report_id for line in (viewed, added, removal))
-    assert not any(word in line.detail for line in (viewed, added, removal) for word in ("PurpleOwl", "5521", "Mandatory"))
+    assert not any(
+        word in line.detail for line in (viewed, added, removal) for word in ("PurpleOwl", "5521", "Mandatory")
+    )
 
 
 def test_partial_lists_the_checklist_oldest_first_in_few_queries(app, school, factory, as_user, report_id):
     other = factory.user(school, Role.COUNSELOR, display_name="Mr Park")
     add(as_user(other), report_id, "evidence_recorded", detail="second")
-    add(as_user(factory.user(school, Role.COUNSELOR, display_name="Ms Lee")), report_id, "evidence_recorded",
-        done_on=(today() - timedelta(days=5)).isoformat(), detail="first")
+    add(
+        as_user(factory.user(school, Role.COUNSELOR, display_name="Ms Lee")),
+        report_id,
+        "evidence_recorded",
+        done_on=(today() - timedelta(days=5)).isoformat(),
+        detail="first",
+    )
     with app.app_context():
         db.session.delete(db.session.get(User, other.id))
         db.session.commit()
@@ -332,8 +379,16 @@ def test_partial_lists_the_checklist_oldest_first_in_few_queries(app, school, fa
     assert [e.detail for e in context["case_actions"]] == ["first", "second"]
     assert [e.actor_name for e in context["case_actions"]] == ["Ms Lee", "a former staff member"]
     assert 'id="actions"' in page and page.index("first") < page.index("second")
-    for label in ("Evidence recorded", "Police report made", "02-735-8994", "1366", "Removal requested from a platform",
-                  "Parents or guardians contacted", "Record a police report", "Not yet"):
+    for label in (
+        "Evidence recorded",
+        "Police report made",
+        "02-735-8994",
+        "1366",
+        "Removal requested from a platform",
+        "Parents or guardians contacted",
+        "Record a police report",
+        "Not yet",
+    ):
         assert label in page
     assert f"/counsel/reports/{report_id}/actions/new?kind=removal_request" in page
 

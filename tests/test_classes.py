@@ -1,4 +1,5 @@
 """Teachers make classes and rosters; students join with a code."""
+
 import io
 import re
 
@@ -27,19 +28,27 @@ def join_code(app, class_id) -> str:
 
 def students(app, class_id) -> list[User]:
     with app.app_context():
-        return list(db.session.scalars(
-            select(User).join(Enrollment, Enrollment.user_id == User.id)
-            .where(Enrollment.classroom_id == class_id, User.role == Role.STUDENT).order_by(User.display_name)))
+        return list(
+            db.session.scalars(
+                select(User)
+                .join(Enrollment, Enrollment.user_id == User.id)
+                .where(Enrollment.classroom_id == class_id, User.role == Role.STUDENT)
+                .order_by(User.display_name)
+            )
+        )
 
 
 # --- classes -----------------------------------------------------------------------------------
+
 
 def test_teacher_creates_edits_and_archives_a_class(app, teacher_client):
     class_id = make_class(teacher_client)
     page = text(teacher_client.get(f"/classes/{class_id}"))
     assert "2-3" in page and "Grade 8" in page and join_code(app, class_id) in page
     assert "2-3" in text(teacher_client.get("/classes"))
-    teacher_client.post(f"/classes/{class_id}/edit", data={"name": "2-4", "grade": "", "school_year": "2026", "locale": "en"})
+    teacher_client.post(
+        f"/classes/{class_id}/edit", data={"name": "2-4", "grade": "", "school_year": "2026", "locale": "en"}
+    )
     with app.app_context():
         c = db.session.get(Classroom, class_id)
         assert (c.name, c.grade, c.locale) == ("2-4", None, "en")
@@ -47,16 +56,21 @@ def test_teacher_creates_edits_and_archives_a_class(app, teacher_client):
     page = text(teacher_client.get("/classes"))
     assert "1 archived class" in page
     with app.app_context():
-        assert db.session.get(Class := Classroom, class_id).archived and not db.session.get(Class, class_id).join_enabled
+        assert (
+            db.session.get(Class := Classroom, class_id).archived and not db.session.get(Class, class_id).join_enabled
+        )
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"name": "", "school_year": "2026", "locale": "ko"}, "Give the class a name."),
-    ({"name": "x" * 121, "school_year": "2026", "locale": "ko"}, "Field cannot be longer than 120 characters."),
-    ({"name": "A", "grade": "13", "school_year": "2026", "locale": "ko"}, "Use a grade from 1 to 12."),
-    ({"name": "A", "grade": "eight", "school_year": "2026", "locale": "ko"}, "Not a valid integer value."),
-    ({"name": "A", "school_year": "2026", "locale": "fr"}, "Not a valid choice."),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"name": "", "school_year": "2026", "locale": "ko"}, "Give the class a name."),
+        ({"name": "x" * 121, "school_year": "2026", "locale": "ko"}, "Field cannot be longer than 120 characters."),
+        ({"name": "A", "grade": "13", "school_year": "2026", "locale": "ko"}, "Use a grade from 1 to 12."),
+        ({"name": "A", "grade": "eight", "school_year": "2026", "locale": "ko"}, "Not a valid integer value."),
+        ({"name": "A", "school_year": "2026", "locale": "fr"}, "Not a valid choice."),
+    ],
+)
 def test_class_form_problems_are_named_and_input_kept(teacher_client, data, message):
     response = teacher_client.post("/classes/new", data=data)
     assert response.status_code == 422 and message in text(response)
@@ -83,19 +97,30 @@ def test_co_teacher_can_manage_and_last_teacher_cannot_leave(app, teacher_client
     colleague_client = as_user(colleague)
     assert colleague_client.get(f"/classes/{class_id}/edit").status_code == 200
     other_school_teacher = factory.user(factory.school("BETA"), Role.TEACHER)
-    assert teacher_client.post(f"/classes/{class_id}/co-teachers", data={"teacher_id": other_school_teacher.id}).status_code == 400
+    assert (
+        teacher_client.post(
+            f"/classes/{class_id}/co-teachers", data={"teacher_id": other_school_teacher.id}
+        ).status_code
+        == 400
+    )
     colleague_client.post(f"/classes/{class_id}/co-teachers/{colleague.id}/remove")
-    response = teacher_client.post(f"/classes/{class_id}/co-teachers/{teacher_user_id(app, class_id)}/remove", follow_redirects=True)
+    response = teacher_client.post(
+        f"/classes/{class_id}/co-teachers/{teacher_user_id(app, class_id)}/remove", follow_redirects=True
+    )
     assert "A class needs at least one teacher" in text(response)
 
 
 def teacher_user_id(app, class_id):
     with app.app_context():
-        return db.session.scalar(select(User.id).join(Enrollment, Enrollment.user_id == User.id)
-                                 .where(Enrollment.classroom_id == class_id, User.role == Role.TEACHER))
+        return db.session.scalar(
+            select(User.id)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.classroom_id == class_id, User.role == Role.TEACHER)
+        )
 
 
 # --- rosters -----------------------------------------------------------------------------------
+
 
 def cards_in(page: str) -> list[dict]:
     cards = []
@@ -108,7 +133,9 @@ def cards_in(page: str) -> list[dict]:
 
 def test_pasted_names_become_accounts_with_printable_cards(app, teacher_client, school):
     class_id = make_class(teacher_client)
-    response = teacher_client.post(f"/classes/{class_id}/roster/add", data={"names": "김민지\n\n  이준호  \nSam Park\n"})
+    response = teacher_client.post(
+        f"/classes/{class_id}/roster/add", data={"names": "김민지\n\n  이준호  \nSam Park\n"}
+    )
     page = text(response)
     assert response.status_code == 200 and "3 accounts created" in page
     cards = cards_in(page)
@@ -117,34 +144,50 @@ def test_pasted_names_become_accounts_with_printable_cards(app, teacher_client, 
     assert all(re.fullmatch(r"[a-z]+\d\d", c["username"]) for c in cards)
     assert len({c["username"] for c in cards}) == 3
     student = app.test_client()
-    response = student.post("/login", data={"school_code": cards[0]["school"], "username": cards[0]["username"],
-                                            "password": cards[0]["password"]})
+    response = student.post(
+        "/login",
+        data={"school_code": cards[0]["school"], "username": cards[0]["username"], "password": cards[0]["password"]},
+    )
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User).where(User.email.is_not(None), User.role == Role.STUDENT)) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(User).where(User.email.is_not(None), User.role == Role.STUDENT)
+            )
+            == 0
+        )
 
 
 def test_csv_upload_in_utf8_and_excel_korean(app, teacher_client):
     class_id = make_class(teacher_client)
     utf8 = "\ufeff번호,이름\n1,김하은\n2,박지호\n".encode("utf-8")
-    response = teacher_client.post(f"/classes/{class_id}/roster/add",
-                            data={"names": "", "csv_file": (io.BytesIO(utf8), "roster.csv")}, content_type="multipart/form-data")
+    response = teacher_client.post(
+        f"/classes/{class_id}/roster/add",
+        data={"names": "", "csv_file": (io.BytesIO(utf8), "roster.csv")},
+        content_type="multipart/form-data",
+    )
     assert [c["name"] for c in cards_in(text(response))] == ["김하은", "박지호"]
     cp949 = "name\n최서연\n".encode("cp949")
-    response = teacher_client.post(f"/classes/{class_id}/roster/add",
-                            data={"names": "", "csv_file": (io.BytesIO(cp949), "excel.csv")}, content_type="multipart/form-data")
+    response = teacher_client.post(
+        f"/classes/{class_id}/roster/add",
+        data={"names": "", "csv_file": (io.BytesIO(cp949), "excel.csv")},
+        content_type="multipart/form-data",
+    )
     assert [c["name"] for c in cards_in(text(response))] == ["최서연"]
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"names": "\n \n"}, "Add at least one name."),
-    ({"names": "Minji\nJunho\nminji"}, "These names appear twice"),
-    ({"names": "A" * 81}, "Names can be at most 80 characters"),
-    ({"names": "\n".join(f"S{i}" for i in range(201))}, "At most 200 students at a time"),
-    ({"names": "", "csv_file": (io.BytesIO(b"id,grade\n1,8\n"), "x.csv")}, "The first row must name the column"),
-    ({"names": "", "csv_file": (io.BytesIO(b"\x00\xff\xfe\x81\x00"), "x.csv")}, "not a text CSV file"),
-    ({"names": "", "csv_file": (io.BytesIO(b"name\n"), "x.xlsx")}, "Upload a .csv file."),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"names": "\n \n"}, "Add at least one name."),
+        ({"names": "Minji\nJunho\nminji"}, "These names appear twice"),
+        ({"names": "A" * 81}, "Names can be at most 80 characters"),
+        ({"names": "\n".join(f"S{i}" for i in range(201))}, "At most 200 students at a time"),
+        ({"names": "", "csv_file": (io.BytesIO(b"id,grade\n1,8\n"), "x.csv")}, "The first row must name the column"),
+        ({"names": "", "csv_file": (io.BytesIO(b"\x00\xff\xfe\x81\x00"), "x.csv")}, "not a text CSV file"),
+        ({"names": "", "csv_file": (io.BytesIO(b"name\n"), "x.xlsx")}, "Upload a .csv file."),
+    ],
+)
 def test_roster_problems_are_clear_and_nothing_is_half_created(app, teacher_client, data, message):
     class_id = make_class(teacher_client)
     response = teacher_client.post(f"/classes/{class_id}/roster/add", data=data, content_type="multipart/form-data")
@@ -216,6 +259,7 @@ def test_end_of_term_deletion_says_exactly_what_goes(app, teacher_client):
 
 # --- joining -----------------------------------------------------------------------------------
 
+
 def test_logged_in_student_joins_with_a_code(app, teacher_client, factory, school, as_user):
     class_id = make_class(teacher_client)
     student = factory.user(school, Role.STUDENT)
@@ -233,25 +277,52 @@ def test_new_student_makes_an_account_while_joining(app, teacher_client):
     visitor = app.test_client()
     page = text(visitor.post("/join", data={"code": code}))
     assert "I am new to Dari" in page and "You do not need an email address." in page
-    taken = visitor.post("/join/account", data={"code": code, "display_name": "Haeun", "username": "x",
-                                                "password": "long-password-1", "confirm": "long-password-1"})
+    taken = visitor.post(
+        "/join/account",
+        data={
+            "code": code,
+            "display_name": "Haeun",
+            "username": "x",
+            "password": "long-password-1",
+            "confirm": "long-password-1",
+        },
+    )
     assert taken.status_code == 422 and "Use 3 to 30 characters." in text(taken) and 'value="Haeun"' in text(taken)
-    response = visitor.post("/join/account", data={"code": code, "display_name": "Haeun", "username": "Haeun.K",
-                                                   "password": "long-password-1", "confirm": "long-password-1"})
+    response = visitor.post(
+        "/join/account",
+        data={
+            "code": code,
+            "display_name": "Haeun",
+            "username": "Haeun.K",
+            "password": "long-password-1",
+            "confirm": "long-password-1",
+        },
+    )
     assert response.status_code == 302
     assert "school code ALPHA" in text(visitor.get(response.headers["Location"]))
     [new] = students(app, class_id)
     assert (new.username, new.display_name, new.email) == ("haeun.k", "Haeun", None)
-    again = app.test_client().post("/join/account", data={"code": code, "display_name": "H2", "username": "haeun.k",
-                                                          "password": "long-password-1", "confirm": "long-password-1"})
+    again = app.test_client().post(
+        "/join/account",
+        data={
+            "code": code,
+            "display_name": "H2",
+            "username": "haeun.k",
+            "password": "long-password-1",
+            "confirm": "long-password-1",
+        },
+    )
     assert "That username is taken at your school" in text(again)
 
 
-@pytest.mark.parametrize("setup,message", [
-    ("wrong", "There is no class with that code"),
-    ("off", "Joining this class with a code is turned off"),
-    ("archived", "Joining this class with a code is turned off"),
-])
+@pytest.mark.parametrize(
+    "setup,message",
+    [
+        ("wrong", "There is no class with that code"),
+        ("off", "Joining this class with a code is turned off"),
+        ("archived", "Joining this class with a code is turned off"),
+    ],
+)
 def test_wrong_or_disabled_codes_say_so_plainly(app, teacher_client, setup, message):
     class_id = make_class(teacher_client)
     code = join_code(app, class_id)
@@ -277,6 +348,7 @@ def test_staff_are_told_join_codes_are_for_students(teacher_client):
 
 
 # --- who may do what ---------------------------------------------------------------------------
+
 
 def test_admin_reads_classes_but_cannot_change_them(app, teacher_client, factory, school, as_user):
     class_id = make_class(teacher_client)
@@ -307,7 +379,10 @@ def test_outsiders_get_404_or_403(app, teacher_client, factory, school, as_user,
     read = {"student": 403, "counselor": 403}.get(who, 404)
     manage = 403 if who in ("student", "counselor", "other-school-admin") else 404
     assert client.get(f"/classes/{class_id}").status_code == read
-    for method, url in [("get", f"/classes/{class_id}/edit"),
-                        ("post", f"/classes/{class_id}/students/{student_id}/reset-password"),
-                        ("get", f"/classes/{class_id}/delete-roster"), ("post", f"/classes/{class_id}/archive")]:
+    for method, url in [
+        ("get", f"/classes/{class_id}/edit"),
+        ("post", f"/classes/{class_id}/students/{student_id}/reset-password"),
+        ("get", f"/classes/{class_id}/delete-roster"),
+        ("post", f"/classes/{class_id}/archive"),
+    ]:
         assert getattr(client, method)(url).status_code == manage, (who, url)

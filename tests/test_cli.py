@@ -1,4 +1,5 @@
 """Operator commands."""
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -31,8 +32,9 @@ def test_demo_accounts_can_log_in(app, runner):
 
     runner.invoke(args=["demo"])
     client = app.test_client()
-    response = client.post("/login", data={"school_code": "demo", "username": DEMO_STUDENTS[0][0],
-                                           "password": DEMO_STUDENT_PASSWORD})
+    response = client.post(
+        "/login", data={"school_code": "demo", "username": DEMO_STUDENTS[0][0], "password": DEMO_STUDENT_PASSWORD}
+    )
     assert response.status_code == 302
     assert "2-3" in client.get("/").get_data(as_text=True)  # the demo class
     expected = {Role.TEACHER: "/", Role.COUNSELOR: "/login/enrol", Role.SCHOOL_ADMIN: "/login/enrol"}
@@ -54,23 +56,95 @@ def test_schools_create_validates(app, runner):
 
 def test_users_create(app, runner):
     runner.invoke(args=["schools", "create", "--name", "Hanbit", "--code", "HB"])
-    staff = runner.invoke(args=["users", "create", "--school", "hb", "--role", "counselor", "--email",
-                                "Kim@HB.example", "--name", "Kim", "--password", "long-enough-pw"])
+    staff = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--school",
+            "hb",
+            "--role",
+            "counselor",
+            "--email",
+            "Kim@HB.example",
+            "--name",
+            "Kim",
+            "--password",
+            "long-enough-pw",
+        ]
+    )
     assert staff.exit_code == 0, staff.output
-    student = runner.invoke(args=["users", "create", "--school", "HB", "--role", "student", "--username",
-                                  "Yuna", "--name", "Yuna", "--password", "long-enough-pw"])
+    student = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--school",
+            "HB",
+            "--role",
+            "student",
+            "--username",
+            "Yuna",
+            "--name",
+            "Yuna",
+            "--password",
+            "long-enough-pw",
+        ]
+    )
     assert student.exit_code == 0, student.output
     with app.app_context():
         assert db.session.scalar(select(User.email).where(User.role == "counselor")) == "kim@hb.example"
         assert db.session.scalar(select(User.username).where(User.role == "student")) == "yuna"
-    no_email_student = runner.invoke(args=["users", "create", "--school", "HB", "--role", "student", "--email",
-                                           "kid@hb.example", "--username", "kid", "--name", "Kid", "--password", "long-enough-pw"])
+    no_email_student = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--school",
+            "HB",
+            "--role",
+            "student",
+            "--email",
+            "kid@hb.example",
+            "--username",
+            "kid",
+            "--name",
+            "Kid",
+            "--password",
+            "long-enough-pw",
+        ]
+    )
     assert no_email_student.exit_code != 0 and "no --email" in no_email_student.output
-    short = runner.invoke(args=["users", "create", "--school", "HB", "--role", "teacher", "--email",
-                                "t@hb.example", "--name", "T", "--password", "short"])
+    short = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--school",
+            "HB",
+            "--role",
+            "teacher",
+            "--email",
+            "t@hb.example",
+            "--name",
+            "T",
+            "--password",
+            "short",
+        ]
+    )
     assert short.exit_code != 0
-    unknown = runner.invoke(args=["users", "create", "--school", "NOPE", "--role", "teacher", "--email",
-                                  "t@hb.example", "--name", "T", "--password", "long-enough-pw"])
+    unknown = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--school",
+            "NOPE",
+            "--role",
+            "teacher",
+            "--email",
+            "t@hb.example",
+            "--name",
+            "T",
+            "--password",
+            "long-enough-pw",
+        ]
+    )
     assert unknown.exit_code != 0 and "no school" in unknown.output
 
 

@@ -1,4 +1,5 @@
 """The content format: loading, checking, and rendering once at start-up."""
+
 from pathlib import Path
 
 import pytest
@@ -206,6 +207,7 @@ def test_the_real_curriculum_has_no_style_errors_and_no_warnings():
 
 # --- classroom materials: lessons/<id>/plan.<lang>.md and family.<lang>.md, both languages or neither
 
+
 def test_classroom_materials_are_rendered_at_start_up_in_both_languages():
     module = load_library(VALID).get("sample-consent")
     assert "<strong>Warm-up (5 min).</strong>" in module.material("plan", "en")
@@ -229,8 +231,14 @@ def test_staff_find_the_materials_from_the_guide_and_read_them_in_their_language
     assert "/materials/" not in teacher.get("/learn/sample-help/guide").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("url", ["/learn/sample-help/materials/plan", "/learn/sample-consent/materials/homework",
-                                 "/learn/no-such-module/materials/plan"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/learn/sample-help/materials/plan",
+        "/learn/sample-consent/materials/homework",
+        "/learn/no-such-module/materials/plan",
+    ],
+)
 def test_missing_materials_are_not_found(factory, as_user, url):
     teacher = as_user(factory.user(factory.school(), "teacher"))
     assert teacher.get(url).status_code == 404

@@ -1,5 +1,6 @@
 """The counselor inbox: who sees which report (and 404 for everyone else), what needs attention
 first, filters, unread markers, the count in the navigation, and a fixed number of queries."""
+
 import re
 from types import SimpleNamespace
 
@@ -22,11 +23,16 @@ from counsel_helpers import (
 
 # --- who sees what -----------------------------------------------------------------------------
 
+
 def test_each_person_sees_exactly_the_reports_routed_to_them(counsel_world, as_user):
     r = counsel_world.r
     everything = [r.ai, r.bullying, r.urgent, r.assigned]
-    expected = {"admin": everything, "kim": everything, "lee": [r.bullying, r.urgent, r.assigned],
-                "park": [r.bullying, r.urgent]}
+    expected = {
+        "admin": everything,
+        "kim": everything,
+        "lee": [r.bullying, r.urgent, r.assigned],
+        "park": [r.bullying, r.urgent],
+    }
     for who, visible in expected.items():
         client = as_user(getattr(counsel_world, who))
         assert refs_in(text(client.get("/counsel/")), *everything) == visible, who
@@ -41,14 +47,17 @@ def test_a_counselor_not_routed_gets_404_on_every_case_url(app, counsel_world, a
     assert audit_actions(app, counsel_world.r.ai) == []
 
 
-@pytest.mark.parametrize("who,code", [("other-counselor", 404), ("other-admin", 404), ("teacher", 403),
-                                      ("student", 403)])
+@pytest.mark.parametrize(
+    "who,code", [("other-counselor", 404), ("other-admin", 404), ("teacher", 403), ("student", 403)]
+)
 def test_other_schools_and_other_roles_never_reach_a_case(app, factory, counsel_world, as_user, who, code):
     beta = factory.school("BETA")
-    user = {"other-counselor": lambda: factory.user(beta, Role.COUNSELOR),
-            "other-admin": lambda: factory.user(beta, Role.SCHOOL_ADMIN),
-            "teacher": lambda: factory.user(counsel_world.kim.school, Role.TEACHER),
-            "student": lambda: factory.user(counsel_world.kim.school, Role.STUDENT)}[who]()
+    user = {
+        "other-counselor": lambda: factory.user(beta, Role.COUNSELOR),
+        "other-admin": lambda: factory.user(beta, Role.SCHOOL_ADMIN),
+        "teacher": lambda: factory.user(counsel_world.kim.school, Role.TEACHER),
+        "student": lambda: factory.user(counsel_world.kim.school, Role.STUDENT),
+    }[who]()
     client = as_user(user)
     for method, url in case_urls(counsel_world.r.urgent.id):
         assert call(client, method, url).status_code == code, url
@@ -56,10 +65,14 @@ def test_other_schools_and_other_roles_never_reach_a_case(app, factory, counsel_
     assert inbox.status_code == (200 if code == 404 else 403)
     assert counsel_world.r.urgent.ref not in text(inbox)
     assert ('href="/counsel/"' in text(client.get("/account/"))) == (code == 404)  # the nav item: staff only
-    assert get_report(app, counsel_world.r.urgent).acknowledged_at is None and audit_actions(app, counsel_world.r.urgent) == []
+    assert (
+        get_report(app, counsel_world.r.urgent).acknowledged_at is None
+        and audit_actions(app, counsel_world.r.urgent) == []
+    )
 
 
 # --- the inbox ---------------------------------------------------------------------------------
+
 
 def test_urgent_unacknowledged_first_then_latest_activity(app, counsel_world, as_user):
     r = counsel_world.r
@@ -94,8 +107,17 @@ def test_filters_narrow_the_list_and_nonsense_is_ignored(counsel_world, as_user)
     assert listed("status=closed") == []
     assert listed("status=open") == [r.ai, r.bullying, r.urgent, r.assigned]
     everything = [r.ai, r.bullying, r.urgent, r.assigned]
-    for nonsense in ["status=lost", "category=<script>", "urgency=maybe", "assignee=999999", "assignee=-1",
-                     "assignee=%00", "page=abc", "page=-4", "status=open&page=0"]:
+    for nonsense in [
+        "status=lost",
+        "category=<script>",
+        "urgency=maybe",
+        "assignee=999999",
+        "assignee=-1",
+        "assignee=%00",
+        "page=abc",
+        "page=-4",
+        "status=open&page=0",
+    ]:
         assert listed(nonsense) == everything, nonsense
     assert listed("page=99999999999999999999") == []  # past the end: an empty page, not an error
 
@@ -115,11 +137,14 @@ def test_unread_and_reporter_message_markers(app, counsel_world, as_user):
     assert "Unread" in row_of(r.bullying) and "New message from the reporter" in row_of(r.bullying)
     client.get(f"/counsel/reports/{r.bullying.id}")
     assert "Unread" not in row_of(r.bullying) and "New message from the reporter" not in row_of(r.bullying)
-    as_user(counsel_world.kim).post(f"/counsel/reports/{r.bullying.id}/notes", data={"note-body": "Called the class teacher"})
+    as_user(counsel_world.kim).post(
+        f"/counsel/reports/{r.bullying.id}/notes", data={"note-body": "Called the class teacher"}
+    )
     assert "Unread" in row_of(r.bullying)  # someone else's action is news
     with app.app_context():
-        view = db.session.scalar(select(ReportView).where(ReportView.report_id == r.bullying.id,
-                                                          ReportView.user_id == counsel_world.park.id))
+        view = db.session.scalar(
+            select(ReportView).where(ReportView.report_id == r.bullying.id, ReportView.user_id == counsel_world.park.id)
+        )
         assert view is not None  # one row per person and report, updated in place
 
 

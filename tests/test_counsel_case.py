@@ -1,6 +1,7 @@
 """The case page: reading a report with the reporter's choices first, acknowledging, assigning,
 the status flow, internal notes, messages to the reporter, the printable summary, and the audit
 trail behind all of it."""
+
 import re
 from datetime import timedelta
 
@@ -82,7 +83,9 @@ def test_assigning_to_self_or_an_active_counselor_and_tampering(app, factory, co
     assert client.post(url, data={"assign-assignee": ""}).status_code == 302
     assert get_report(app, r.ai).assignee_id is None
     admin = as_user(counsel_world.admin)
-    assert admin.post(url, data={"assign-assignee": str(counsel_world.admin.id)}).status_code == 302  # admins: themselves
+    assert (
+        admin.post(url, data={"assign-assignee": str(counsel_world.admin.id)}).status_code == 302
+    )  # admins: themselves
     assert audit_actions(app, r.ai).count("assign") == 4
 
 
@@ -91,13 +94,19 @@ def test_status_flow_closing_needs_an_outcome_and_reopening_works(app, counsel_w
     url = f"/counsel/reports/{counsel_world.r.bullying.id}/status"
     assert client.post(url, data={"status-status": "in_progress"}).status_code == 302
     report = get_report(app, counsel_world.r.bullying)
-    assert report.status == "in_progress" and report.acknowledged_by_id == counsel_world.kim.id  # moving on acknowledges
+    assert (
+        report.status == "in_progress" and report.acknowledged_by_id == counsel_world.kim.id
+    )  # moving on acknowledges
     assert client.post(url, data={"status-status": "referred"}).status_code == 302
     refused = client.post(url, data={"status-status": "closed", "status-outcome": ""})
     assert refused.status_code == 422 and "Choose an outcome to close the case" in text(refused)
     assert get_report(app, counsel_world.r.bullying).status == "referred"
-    for tampered in [{"status-status": "new"}, {"status-status": "lost"}, {},
-                     {"status-status": "closed", "status-outcome": "made-up"}]:
+    for tampered in [
+        {"status-status": "new"},
+        {"status-status": "lost"},
+        {},
+        {"status-status": "closed", "status-outcome": "made-up"},
+    ]:
         assert client.post(url, data=tampered).status_code == 400, tampered
     assert client.post(url, data={"status-status": "closed", "status-outcome": "referred_police"}).status_code == 302
     report = get_report(app, counsel_world.r.bullying)
@@ -131,7 +140,9 @@ def test_messages_to_the_reporter_are_encrypted_and_threaded(app, counsel_world,
     reporter_writes(app, counsel_world.r.bullying, "I am scared, please help", ago=5)
     client = as_user(counsel_world.park)
     base = f"/counsel/reports/{counsel_world.r.bullying.id}"
-    response = client.post(f"{base}/messages", data={"message-body": "Thank you for telling us. You are not in trouble."})
+    response = client.post(
+        f"{base}/messages", data={"message-body": "Thank you for telling us. You are not in trouble."}
+    )
     assert response.status_code == 302
     page = text(client.get(base))
     assert page.index("I am scared, please help") < page.index("You are not in trouble.")
@@ -151,15 +162,32 @@ def test_messages_to_the_reporter_are_encrypted_and_threaded(app, counsel_world,
 def test_print_summary_for_a_referral(app, counsel_world, as_user):
     client = as_user(counsel_world.kim)
     with app.app_context():
-        db.session.add(CaseAction(report_id=counsel_world.r.ai.id, kind="police_report", actor_id=counsel_world.kim.id,
-                                  detail_enc=reports_crypto.encrypt("Gangnam station, case 2026-118")))
+        db.session.add(
+            CaseAction(
+                report_id=counsel_world.r.ai.id,
+                kind="police_report",
+                actor_id=counsel_world.kim.id,
+                detail_enc=reports_crypto.encrypt("Gangnam station, case 2026-118"),
+            )
+        )
         db.session.commit()
     client.post(f"/counsel/reports/{counsel_world.r.ai.id}/status", data={"status-status": "referred"})
     response = client.get(f"/counsel/reports/{counsel_world.r.ai.id}/print")
     page = text(response)
-    for expected in ["Alpha Middle School", counsel_world.r.ai.ref, REPORT_WHAT, "Telegram channel PurpleOwl", "last night",
-                     "Gangnam station, case 2026-118", "Ms Kim", "Referred", "A friend",
-                     "May the school contact the police?", 'class="print-summary"', "no-print"]:
+    for expected in [
+        "Alpha Middle School",
+        counsel_world.r.ai.ref,
+        REPORT_WHAT,
+        "Telegram channel PurpleOwl",
+        "last night",
+        "Gangnam station, case 2026-118",
+        "Ms Kim",
+        "Referred",
+        "A friend",
+        "May the school contact the police?",
+        'class="print-summary"',
+        "no-print",
+    ]:
         assert expected in page, expected
     css = (BASE_DIR / "static" / "css" / "dari.css").read_text(encoding="utf-8")
     assert re.search(r"@media print \{[^}]*\.site-header[^}]*display: none", css)
@@ -181,7 +209,9 @@ def test_every_view_and_action_is_audited_and_the_trail_is_append_only(app, coun
     assert audit_actions(app, counsel_world.r.ai).count("view") >= 1
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.report_id == counsel_world.r.ai.id)).all()
-        assert {e.actor_id for e in events} == {counsel_world.kim.id} and all(e.report_ref == counsel_world.r.ai.ref for e in events)
+        assert {e.actor_id for e in events} == {counsel_world.kim.id} and all(
+            e.report_ref == counsel_world.r.ai.ref for e in events
+        )
         assert not any("homeroom" in (e.detail or "") or "looking into" in (e.detail or "") for e in events)
         events[0].action = "nothing happened"
         with pytest.raises(AuditTrailIsAppendOnly):
@@ -216,7 +246,9 @@ def test_a_database_error_keeps_the_text_and_says_nothing_happened(app, counsel_
         return real_commit()
 
     monkeypatch.setattr(db.session, "commit", failing_once)
-    response = client.post(f"/counsel/reports/{counsel_world.r.ai.id}/messages", data={"message-body": "Are you safe now?"})
+    response = client.post(
+        f"/counsel/reports/{counsel_world.r.ai.id}/messages", data={"message-body": "Are you safe now?"}
+    )
     page = text(response)
     assert response.status_code == 503 and "That did not happen" in page and "Are you safe now?" in page
     with app.app_context():

@@ -1,6 +1,7 @@
 """Crashes made real: a `flask outbox deliver` and a `flask reports rotate-keys` process killed
 with SIGKILL part-way, then run again. Both processes share one database with the test (an SQLite
 file, or PostgreSQL when TEST_DATABASE_URL is set)."""
+
 import contextlib
 import os
 import re
@@ -37,14 +38,27 @@ def shared_url(tmp_path) -> str:
 def flask(args, url, tmp_path, report_keys, **env) -> subprocess.Popen:
     """`flask ARGS` in a process of its own, configured only by environment variables, as cron runs it."""
     environment = {
-        **os.environ, "FLASK_APP": "wsgi", "DARI_CONFIG": "development", "DATABASE_URL": url,
-        "DARI_INSTANCE_DIR": str(tmp_path / "instance"), "SECRET_KEY": "k" * 40,
-        "REPORT_KEYS": ",".join(report_keys), "RECEIPT_SECRET": "test-receipt-secret",
-        "CONTENT_ROOT": str(ROOT / "tests" / "content" / "valid"), "MAIL_SERVER": "127.0.0.1",
-        "PYTHONUNBUFFERED": "1", **{k: str(v) for k, v in env.items()},
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "DARI_CONFIG": "development",
+        "DATABASE_URL": url,
+        "DARI_INSTANCE_DIR": str(tmp_path / "instance"),
+        "SECRET_KEY": "k" * 40,
+        "REPORT_KEYS": ",".join(report_keys),
+        "RECEIPT_SECRET": "test-receipt-secret",
+        "CONTENT_ROOT": str(ROOT / "tests" / "content" / "valid"),
+        "MAIL_SERVER": "127.0.0.1",
+        "PYTHONUNBUFFERED": "1",
+        **{k: str(v) for k, v in env.items()},
     }
-    return subprocess.Popen([sys.executable, "-m", "flask", *args], cwd=ROOT, env=environment,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def kill(process: subprocess.Popen) -> str:
@@ -59,7 +73,9 @@ def finish(process: subprocess.Popen, timeout: float = 60) -> tuple[int, str]:
     return process.returncode, out + err
 
 
-def test_a_deliverer_killed_mid_batch_loses_nothing_and_a_resend_keeps_its_message_id(app_factory, shared_url, tmp_path):
+def test_a_deliverer_killed_mid_batch_loses_nothing_and_a_resend_keeps_its_message_id(
+    app_factory, shared_url, tmp_path
+):
     server = SMTPServer().start()
     server.stall_at = 3  # the third email arrives, and its 250 is held back: the deliverer waits
     app = app_factory(SQLALCHEMY_DATABASE_URI=shared_url, MAIL_PORT=server.port)
@@ -98,14 +114,19 @@ def test_a_deliverer_killed_mid_batch_loses_nothing_and_a_resend_keeps_its_messa
     [ids] = twice.values()
     assert len(set(ids)) == 1 and re.fullmatch(r"<dari\.\d+\.[0-9a-f]{16}@dari\.local>", ids[0])  # ...as the same one
     with app.app_context():
-        assert all(row.sent_at is not None and row.claimed_at is None for row in db.session.scalars(select(OutboxMessage)))
+        assert all(
+            row.sent_at is not None and row.claimed_at is None for row in db.session.scalars(select(OutboxMessage))
+        )
 
 
 def seed_reports(app, school_id: int, count: int) -> None:
     with app.app_context():
         for n in range(count):
-            new_report(school_id, what_enc=reports_crypto.encrypt(f"report {n}"),
-                       where_enc=reports_crypto.encrypt("a group chat"))
+            new_report(
+                school_id,
+                what_enc=reports_crypto.encrypt(f"report {n}"),
+                where_enc=reports_crypto.encrypt("a group chat"),
+            )
         db.session.commit()
 
 
@@ -153,7 +174,8 @@ def test_an_interrupted_key_rotation_is_checked_and_resumed(app_factory, shared_
 
 
 def test_urgent_ack_minutes_zero_stops_a_command_with_a_clear_message(shared_url, tmp_path):
-    code, out = finish(flask(["outbox", "status"], shared_url, tmp_path, [Fernet.generate_key().decode()],
-                             URGENT_ACK_MINUTES=0))
+    code, out = finish(
+        flask(["outbox", "status"], shared_url, tmp_path, [Fernet.generate_key().decode()], URGENT_ACK_MINUTES=0)
+    )
     assert code != 0
     assert "URGENT_ACK_MINUTES must be a whole number of minutes, at least 1 (it is 0)" in out

@@ -1,4 +1,5 @@
 """The real curriculum: every module works end to end in both languages and cites its sources."""
+
 import re
 
 import pytest
@@ -90,7 +91,9 @@ def test_student_takes_the_module_end_to_end(app, factory, as_user, module_id, l
         assert response.status_code == 302
     quiz = client.get(f"/learn/{module_id}/quiz", headers=headers).get_data(as_text=True)
     attempt = re.search(r'name="attempt" value="(\d+)"', quiz).group(1)
-    response = client.post(f"/learn/{module_id}/quiz", data={"attempt": attempt, **correct_answers(module)}, headers=headers)
+    response = client.post(
+        f"/learn/{module_id}/quiz", data={"attempt": attempt, **correct_answers(module)}, headers=headers
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     result = client.get(response.headers["Location"], headers=headers).get_data(as_text=True)
     expected = "내 점수: 100%" if locale == "ko" else "Your result: 100%"
@@ -100,7 +103,10 @@ def test_student_takes_the_module_end_to_end(app, factory, as_user, module_id, l
 @pytest.mark.parametrize("module_id", MODULES)
 def test_teacher_guide_covers_disclosures(module_id):
     module = LIBRARY.get(module_id)
-    for locale, words in {"en": ("disclos",), "ko": ("털어놓", "공개", "말할 때", "이야기할 때", "알렸", "밝히")}.items():
+    for locale, words in {
+        "en": ("disclos",),
+        "ko": ("털어놓", "공개", "말할 때", "이야기할 때", "알렸", "밝히"),
+    }.items():
         guide = str(module.guide(locale))
         assert any(w in guide for w in words), f"{module_id} teacher.{locale}.md says nothing about disclosures"
 

@@ -1,5 +1,6 @@
 """Teachers (and, read-only, school admins) see what a class learned: the progress grid, its CSV,
 the quiz item analysis and one student's record."""
+
 import csv
 import io
 import random
@@ -32,6 +33,7 @@ PASS_MARK = {"sample-consent": 80, "sample-help": 100}
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
 
 def text(response) -> str:
     return response.get_data(as_text=True)
@@ -79,8 +81,16 @@ def assign(app, class_id, module_id, due_in_days=None, chosen=(), excused=()) ->
 
 
 def lesson(app, student, module_id, current_step=1, steps_done=0, done=False):
-    save(app, LessonProgress(user_id=student.id, module_id=module_id, current_step=current_step,
-                             steps_done=steps_done, completed_at=utcnow() if done else None))
+    save(
+        app,
+        LessonProgress(
+            user_id=student.id,
+            module_id=module_id,
+            current_step=current_step,
+            steps_done=steps_done,
+            completed_at=utcnow() if done else None,
+        ),
+    )
 
 
 def attempt(app, student, number, answers=None, module_id="sample-consent", locale="en", submitted=True):
@@ -90,10 +100,16 @@ def attempt(app, student, number, answers=None, module_id="sample-consent", loca
     marks = {q: chosen == right[q] for q, chosen in answers.items()}
     score = round(100 * sum(marks.values()) / len(marks))
     a = QuizAttempt(
-        user_id=student.id, module_id=module_id, locale=locale, option_order={},
+        user_id=student.id,
+        module_id=module_id,
+        locale=locale,
+        option_order={},
         submitted_at=utcnow() - timedelta(hours=10 - number) if submitted else None,
-        number=number if submitted else None, correct_count=sum(marks.values()), total=len(marks),
-        score=score if submitted else None, passed=score >= PASS_MARK[module_id] if submitted else None,
+        number=number if submitted else None,
+        correct_count=sum(marks.values()),
+        total=len(marks),
+        score=score if submitted else None,
+        passed=score >= PASS_MARK[module_id] if submitted else None,
     )
     a.answers = [QuizAnswer(item_id=q, chosen=c, correct=marks[q]) for q, c in answers.items()]
     save(app, a)
@@ -113,6 +129,7 @@ def count_queries(app, client, url) -> int:
 
 
 # --- fixtures ----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def grid(app, factory, school, teacher):
@@ -135,6 +152,7 @@ def grid(app, factory, school, teacher):
 
 # --- the grid ------------------------------------------------------------------------------------
 
+
 def test_cells_show_each_status_with_scores_and_overdue_in_words(teacher_client, grid):
     class_id, _s, _names = grid
     page = text(teacher_client.get(f"/classes/{class_id}/dashboard"))
@@ -155,8 +173,10 @@ def test_totals_count_done_of_assigned_without_excused_students(teacher_client, 
     class_id, _s, _names = grid
     page = text(teacher_client.get(f"/classes/{class_id}/dashboard"))
     totals = plain(page.split("<tfoot>")[1].split('<tr class="bands-row"')[0])
-    assert totals == ("Class totals 2 of 4 done 1 in progress, 3 overdue Average best score 84% "
-                      "1 of 2 done 0 in progress, 0 overdue Average best score 100%")
+    assert totals == (
+        "Class totals 2 of 4 done 1 in progress, 3 overdue Average best score 84% "
+        "1 of 2 done 0 in progress, 0 overdue Average best score 100%"
+    )
     assert row_cells(page, "Baek Jun")[0] == "2 of 2" and row_cells(page, "Ahn Mina")[0] == "0 of 0"
 
 
@@ -199,7 +219,12 @@ def test_the_numbers_behind_bars_and_distribution(app, grid):
     assert helping.bands == [0, 0, 1, 1]
     by_name = {row.student.display_name: row for row in board.rows}
     assert [(r.done, r.assigned, r.overdue) for r in by_name.values()] == [
-        (0, 0, 0), (2, 2, 0), (1, 1, 1), (0, 1, 1), (0, 2, 1)]  # Ahn, Baek, Choi, Do, Eom
+        (0, 0, 0),
+        (2, 2, 0),
+        (1, 1, 1),
+        (0, 1, 1),
+        (0, 2, 1),
+    ]  # Ahn, Baek, Choi, Do, Eom
     assert progress.percent(1, 3) == 33 and progress.percent(0, 0) == 0
 
 
@@ -218,15 +243,18 @@ def test_dashboard_reads_in_korean(teacher_client, grid):
     assert "students" not in page and "No score yet" not in page and "in progress" not in page
 
 
-@pytest.mark.parametrize("sort, expected", [
-    (None, ["Ahn Mina", "Baek Jun", "Choi Yuna", "Do Hyun", "Eom Sora"]),
-    ("name", ["Ahn Mina", "Baek Jun", "Choi Yuna", "Do Hyun", "Eom Sora"]),
-    ("progress", ["Ahn Mina", "Do Hyun", "Eom Sora", "Choi Yuna", "Baek Jun"]),  # fewest done first
-    ("sample-consent", ["Eom Sora", "Do Hyun", "Choi Yuna", "Baek Jun", "Ahn Mina"]),  # status, then score
-    ("sample-help", ["Eom Sora", "Baek Jun", "Ahn Mina", "Choi Yuna", "Do Hyun"]),  # unassigned last
-    ("overdue", ["Choi Yuna", "Do Hyun", "Eom Sora", "Ahn Mina", "Baek Jun"]),  # most overdue first
-    ("no-such-module", ["Ahn Mina", "Baek Jun", "Choi Yuna", "Do Hyun", "Eom Sora"]),  # tampered: by name
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        (None, ["Ahn Mina", "Baek Jun", "Choi Yuna", "Do Hyun", "Eom Sora"]),
+        ("name", ["Ahn Mina", "Baek Jun", "Choi Yuna", "Do Hyun", "Eom Sora"]),
+        ("progress", ["Ahn Mina", "Do Hyun", "Eom Sora", "Choi Yuna", "Baek Jun"]),  # fewest done first
+        ("sample-consent", ["Eom Sora", "Do Hyun", "Choi Yuna", "Baek Jun", "Ahn Mina"]),  # status, then score
+        ("sample-help", ["Eom Sora", "Baek Jun", "Ahn Mina", "Choi Yuna", "Do Hyun"]),  # unassigned last
+        ("overdue", ["Choi Yuna", "Do Hyun", "Eom Sora", "Ahn Mina", "Baek Jun"]),  # most overdue first
+        ("no-such-module", ["Ahn Mina", "Baek Jun", "Choi Yuna", "Do Hyun", "Eom Sora"]),  # tampered: by name
+    ],
+)
 def test_sort_orders(teacher_client, grid, sort, expected):
     class_id, _s, names = grid
     response = teacher_client.get(f"/classes/{class_id}/dashboard" + (f"?sort={sort}" if sort else ""))
@@ -258,6 +286,7 @@ def test_empty_class_and_class_without_assignments_say_so(app, teacher_client, s
 
 # --- item analysis -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def answered(app, factory, school, teacher):
     """Four students' attempts in both languages, plus noise that must not count."""
@@ -266,8 +295,13 @@ def answered(app, factory, school, teacher):
     class_id = factory.classroom(school, teacher, *s)
     assign(app, class_id, "sample-consent")
     attempt(app, s[0], 1)
-    attempt(app, s[1], 1, {"photo-vs-post": "depends", "parts-of-consent": "forever,reversible", "silence": "true"},
-            locale="ko")
+    attempt(
+        app,
+        s[1],
+        1,
+        {"photo-vs-post": "depends", "parts-of-consent": "forever,reversible", "silence": "true"},
+        locale="ko",
+    )
     attempt(app, s[1], 2, {"parts-of-consent": "reversible"}, locale="ko")
     attempt(app, s[2], 1, {"photo-vs-post": "depends", "parts-of-consent": "forever,reversible"})
     attempt(app, s[3], 1, {"photo-vs-post": "agree"}, locale="ko")
@@ -322,10 +356,15 @@ def test_item_analysis_without_attempts_and_unknown_module(app, factory, teacher
 
 # --- one student ----------------------------------------------------------------------------------
 
+
 def test_student_detail_shows_progress_and_attempts_but_never_reflections(app, teacher_client, grid):
     class_id, s, _names = grid
-    save(app, ReflectionAnswer(user_id=s["choi"].id, module_id="sample-consent", block_id="my-line",
-                               text="PRIVATE-REFLECTION-TEXT"))
+    save(
+        app,
+        ReflectionAnswer(
+            user_id=s["choi"].id, module_id="sample-consent", block_id="my-line", text="PRIVATE-REFLECTION-TEXT"
+        ),
+    )
     page = text(teacher_client.get(f"/classes/{class_id}/students/{s['choi'].id}"))
     assert "Choi Yuna" in page and s["choi"].username in page
     assert "PRIVATE-REFLECTION-TEXT" not in page
@@ -348,6 +387,7 @@ def test_student_detail_404_for_someone_not_in_the_class(app, teacher_client, gr
 
 # --- CSV -----------------------------------------------------------------------------------------
 
+
 def test_csv_has_bom_korean_text_and_neutralised_formulas(app, teacher_client, factory, school, teacher):
     kim = factory.user(school, Role.STUDENT, display_name="김민지")
     evil = factory.user(school, Role.STUDENT, display_name='=HYPERLINK("http://x.example","click")')
@@ -364,11 +404,19 @@ def test_csv_has_bom_korean_text_and_neutralised_formulas(app, teacher_client, f
     assert response.data.startswith("\ufeff".encode())
     body = response.data.decode("utf-8")
     rows = list(csv.reader(io.StringIO(body[1:])))
-    assert rows[0] == ["Student", "Username", "Modules done", "Modules assigned", "Modules overdue",
-                       "Sample consent: status", "Sample consent: best score (%)", "Sample consent: overdue"]
+    assert rows[0] == [
+        "Student",
+        "Username",
+        "Modules done",
+        "Modules assigned",
+        "Modules overdue",
+        "Sample consent: status",
+        "Sample consent: best score (%)",
+        "Sample consent: overdue",
+    ]
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name["김민지"][2:] == ["1", "1", "1", "Done, overdue", "67", "Yes"]
-    assert by_name["'=HYPERLINK(\"http://x.example\",\"click\")"][5] == "Not started, overdue"
+    assert by_name['\'=HYPERLINK("http://x.example","click")'][5] == "Not started, overdue"
     assert "'+1 Kid" in by_name and "'@SUM(A1)" in by_name
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
@@ -378,12 +426,26 @@ def test_csv_carries_the_dashboards_numbers_in_both_languages(teacher_client, gr
     response = teacher_client.get(f"/classes/{class_id}/dashboard.csv")
     rows = {r[0]: r for r in csv.reader(io.StringIO(response.data.decode("utf-8-sig")))}
     assert rows["Student"][5:] == [
-        "Sample consent: status", "Sample consent: best score (%)", "Sample consent: overdue",
-        "Sample getting help: status", "Sample getting help: best score (%)", "Sample getting help: overdue"]
+        "Sample consent: status",
+        "Sample consent: best score (%)",
+        "Sample consent: overdue",
+        "Sample getting help: status",
+        "Sample getting help: best score (%)",
+        "Sample getting help: overdue",
+    ]
     assert rows["Ahn Mina"][2:] == ["0", "0", "0", "Excused", "", "", "Not assigned", "", ""]  # not counted: no flag
     assert rows["Baek Jun"][2:] == ["2", "2", "0", "Done", "100", "No", "Done", "100", "No"]
-    assert rows["Do Hyun"][2:] == ["0", "1", "1", "In progress (step 2 of 3), overdue", "", "Yes",
-                                   "Not assigned", "", ""]
+    assert rows["Do Hyun"][2:] == [
+        "0",
+        "1",
+        "1",
+        "In progress (step 2 of 3), overdue",
+        "",
+        "Yes",
+        "Not assigned",
+        "",
+        "",
+    ]
     assert rows["Eom Sora"][2:5] == ["0", "2", "1"]
     korean = teacher_client.get(f"/classes/{class_id}/dashboard.csv?lang=ko")
     assert korean.data.startswith("\ufeff".encode())
@@ -395,8 +457,12 @@ def test_csv_carries_the_dashboards_numbers_in_both_languages(teacher_client, gr
 
 # --- who may look --------------------------------------------------------------------------------
 
-PAGES = ["/classes/{c}/dashboard", "/classes/{c}/dashboard.csv", "/classes/{c}/modules/sample-consent/items",
-         "/classes/{c}/students/{s}"]
+PAGES = [
+    "/classes/{c}/dashboard",
+    "/classes/{c}/dashboard.csv",
+    "/classes/{c}/modules/sample-consent/items",
+    "/classes/{c}/students/{s}",
+]
 
 
 def test_admin_of_the_school_can_read_every_view(as_user, factory, school, grid):
@@ -409,10 +475,16 @@ def test_admin_of_the_school_can_read_every_view(as_user, factory, school, grid)
     assert "only its teachers can change it" in page and "/assignments" not in page
 
 
-@pytest.mark.parametrize("who, status", [
-    ("other_teacher", 404), ("other_school_teacher", 404), ("other_school_admin", 404),
-    ("student", 403), ("counselor", 403),
-])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("other_teacher", 404),
+        ("other_school_teacher", 404),
+        ("other_school_admin", 404),
+        ("student", 403),
+        ("counselor", 403),
+    ],
+)
 def test_everyone_else_is_turned_away(as_user, factory, school, grid, who, status):
     class_id, s, _names = grid
     beta = factory.school("BETA")
@@ -442,7 +514,10 @@ def test_unknown_class_is_404(teacher_client):
 
 # --- a fixed number of queries -------------------------------------------------------------------
 
-def test_dashboard_and_item_analysis_run_the_same_queries_for_5_and_60_students(app, factory, teacher_client, school, teacher):
+
+def test_dashboard_and_item_analysis_run_the_same_queries_for_5_and_60_students(
+    app, factory, teacher_client, school, teacher
+):
     from app.content import library
     from app.demo.big import add_students, seed_progress
 
@@ -458,9 +533,13 @@ def test_dashboard_and_item_analysis_run_the_same_queries_for_5_and_60_students(
             seed_progress([(i, m, None) for i in ids for m in library().modules], rng, utcnow())
             db.session.commit()
 
-    urls = [f"/classes/{class_id}/dashboard", f"/classes/{class_id}/dashboard?sort=progress",
-            f"/classes/{class_id}/dashboard?sort=overdue&lang=ko",
-            f"/classes/{class_id}/modules/sample-consent/items", f"/classes/{class_id}/dashboard.csv"]
+    urls = [
+        f"/classes/{class_id}/dashboard",
+        f"/classes/{class_id}/dashboard?sort=progress",
+        f"/classes/{class_id}/dashboard?sort=overdue&lang=ko",
+        f"/classes/{class_id}/modules/sample-consent/items",
+        f"/classes/{class_id}/dashboard.csv",
+    ]
     grow(5, 1)
     few = [count_queries(app, teacher_client, url) for url in urls]
     grow(55, 6)
@@ -477,6 +556,7 @@ def db_name(app, n: int) -> str:
 
 # --- flask demo --big ----------------------------------------------------------------------------
 
+
 def test_demo_big_seeds_a_large_school_once(app, runner, monkeypatch):
     from app.demo import big as demo_big
 
@@ -488,15 +568,19 @@ def test_demo_big_seeds_a_large_school_once(app, runner, monkeypatch):
     with app.app_context():
         big = db.session.scalar(select(School).where(School.code == "BIG"))
         assert big.name == "Dari Big Demo High School"
-        students = db.session.scalar(select(func.count()).select_from(User).where(
-            User.school_id == big.id, User.role == Role.STUDENT))
+        students = db.session.scalar(
+            select(func.count()).select_from(User).where(User.school_id == big.id, User.role == Role.STUDENT)
+        )
         assert students == 60
         assert db.session.scalar(select(func.count()).select_from(Classroom).where(Classroom.school_id == big.id)) == 4
-        hashes = set(db.session.scalars(select(User.password_hash).where(User.school_id == big.id,
-                                                                         User.role == Role.STUDENT)))
+        hashes = set(
+            db.session.scalars(select(User.password_hash).where(User.school_id == big.id, User.role == Role.STUDENT))
+        )
         assert len(hashes) == 1  # hashed once
-        first, later = (db.session.scalar(select(func.avg(QuizAttempt.score)).where(where))
-                        for where in (QuizAttempt.number == 1, QuizAttempt.number > 1))
+        first, later = (
+            db.session.scalar(select(func.avg(QuizAttempt.score)).where(where))
+            for where in (QuizAttempt.number == 1, QuizAttempt.number > 1)
+        )
         assert first < later
         assert set(db.session.scalars(select(QuizAttempt.locale))) == {"en", "ko"}
         counts = db.session.scalar(select(func.count()).select_from(User))

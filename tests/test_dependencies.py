@@ -1,5 +1,6 @@
 """Every package requirements.in asks for is used: imported by the code, its tests or migrations, or
 named as a command in the Makefile or CI. A package nobody uses any more fails here by name."""
+
 import ast
 import re
 from importlib.metadata import entry_points, packages_distributions

@@ -1,6 +1,7 @@
 """What a real deployment adds: a reverse proxy, several workers sharing Redis, a health check and
 the scheduler. Redis and PostgreSQL are the machine's own; without them these tests skip (and CI,
 which has them, fails on a skip)."""
+
 import socket
 import uuid
 
@@ -45,10 +46,21 @@ def report_from(client, address: str | None, remote: str = "127.0.0.1"):
     """File one report as the proxy would forward it: from the proxy's address, naming the client."""
     environ = {"REMOTE_ADDR": remote}
     headers = {"X-Forwarded-For": address} if address else {}
-    page = client.post("/report", data={"stage": "start", "school": "ALPHA", "category": "bullying"},
-                       environ_base=environ, headers=headers).get_data(as_text=True)
-    data = {"stage": "details", **report_hidden_fields(page), "affected": "me", "what": WHAT, "consent_parents": "no",
-            "consent_police": "no", "website": ""}
+    page = client.post(
+        "/report",
+        data={"stage": "start", "school": "ALPHA", "category": "bullying"},
+        environ_base=environ,
+        headers=headers,
+    ).get_data(as_text=True)
+    data = {
+        "stage": "details",
+        **report_hidden_fields(page),
+        "affected": "me",
+        "what": WHAT,
+        "consent_parents": "no",
+        "consent_police": "no",
+        "website": "",
+    }
     return client.post("/report", data=data, environ_base=environ, headers=headers)
 
 
@@ -135,9 +147,13 @@ def test_a_proxy_count_that_is_not_a_number_is_named(monkeypatch):
 # --- several workers, one Redis -----------------------------------------------------------------
 def test_two_workers_share_one_limit_through_redis(app_factory, tmp_path):
     redis_or_skip()
-    settings = {"REPORT_RATE_LIMIT": "2 per minute", "RATELIMIT_STORAGE_URI": REDIS_URL,
-                    "RATELIMIT_KEY_PREFIX": f"dari-test-{uuid.uuid4().hex}", "TRUSTED_PROXY_COUNT": 1,
-                    "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'workers.db'}"}
+    settings = {
+        "REPORT_RATE_LIMIT": "2 per minute",
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": f"dari-test-{uuid.uuid4().hex}",
+        "TRUSTED_PROXY_COUNT": 1,
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'workers.db'}",
+    }
     first, second = app_factory(**settings), app_factory(**settings)  # two processes' worth of app
     Factory(first).school("ALPHA")
     one, two = first.test_client(), second.test_client()
@@ -180,7 +196,9 @@ def test_the_scheduler_delivers_alerts_escalates_and_purges_in_one_round(app_fac
     factory = Factory(app)
     factory.user(factory.school("GAMMA"), Role.COUNSELOR)
     client = app.test_client()
-    page = client.post("/report", data={"stage": "start", "school": "GAMMA", "category": "bullying"}).get_data(as_text=True)
+    page = client.post("/report", data={"stage": "start", "school": "GAMMA", "category": "bullying"}).get_data(
+        as_text=True
+    )
     send(client, page)  # one report, one counselor: one alert waiting in the outbox
     result = app.test_cli_runner().invoke(args=["schedule", "run", "--once"])
     assert result.exit_code == 0, result.output

@@ -1,4 +1,5 @@
 """The easy-read (쉬운 글) version of a lesson: lessons/<id>/easy.<lang>.md, read at /learn/<id>/easy."""
+
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,28 @@ def test_the_easy_read_version_is_rendered_at_start_up_in_both_languages():
     assert library.get("sample-consent").material("easy", "en") is None
 
 
-@pytest.mark.parametrize("locale,heading,text,note,helpline", [
-    ("en", "Whose fault is it?", "Tell an adult you trust.", "This sample talks about images shared without consent.",
-     "Take It Down"),
-    ("ko", "누구 잘못이에요?", "믿을 수 있는 어른에게 말해요.", "이 예시는 동의 없이 공유된 이미지 이야기를 다뤄요.", "1388"),
-])
-def test_a_student_reads_the_easy_version_with_the_content_note_and_help_lines(factory, as_user, locale, heading,
-                                                                             text, note, helpline):
+@pytest.mark.parametrize(
+    "locale,heading,text,note,helpline",
+    [
+        (
+            "en",
+            "Whose fault is it?",
+            "Tell an adult you trust.",
+            "This sample talks about images shared without consent.",
+            "Take It Down",
+        ),
+        (
+            "ko",
+            "누구 잘못이에요?",
+            "믿을 수 있는 어른에게 말해요.",
+            "이 예시는 동의 없이 공유된 이미지 이야기를 다뤄요.",
+            "1388",
+        ),
+    ],
+)
+def test_a_student_reads_the_easy_version_with_the_content_note_and_help_lines(
+    factory, as_user, locale, heading, text, note, helpline
+):
     student = as_user(factory.user(factory.school(), "student"))
     response = student.get("/learn/sample-help/easy", headers={"Accept-Language": locale})
     assert response.status_code == 200
@@ -68,13 +84,17 @@ from config import BASE_DIR  # noqa: E402
 CURRICULUM = load_library(BASE_DIR)
 EASY_MODULES = [m.id for m in CURRICULUM.modules if "easy" in m.materials]
 HELP_NUMBERS = ("112", "117", "1366", "1388", "109", "1377", "02-735-8994")
-NOT_YOUR_FAULT = {"en": ("not your fault", "never the fault", "not their fault", "never the victim"), "ko": ("잘못이 아니에요", "잘못은 절대 아니에요")}
+NOT_YOUR_FAULT = {
+    "en": ("not your fault", "never the fault", "not their fault", "never the victim"),
+    "ko": ("잘못이 아니에요", "잘못은 절대 아니에요"),
+}
 
 
 def _lesson_text(module, locale: str) -> str:
     lesson = module.lesson(locale)
-    return "\n".join(str(part) if isinstance(part, str) else part.model_dump_json()
-                     for step in lesson.steps for part in step.parts)
+    return "\n".join(
+        str(part) if isinstance(part, str) else part.model_dump_json() for step in lesson.steps for part in step.parts
+    )
 
 
 @pytest.mark.parametrize("module_id", EASY_MODULES)

@@ -1,5 +1,6 @@
 """The reporter's two-way follow-up at /report/follow-up: the code, its own cookie, what the
 reporter sees (and never sees), writing back, and what goes wrong."""
+
 import base64
 import logging
 import re
@@ -19,8 +20,10 @@ from conftest import REPORT_WHAT, REPORTER, Factory, all_database_text, csrf_tok
 
 # The answers this module's reporter gives on the form.
 ANSWERS = {"wants": ["removal_help"], "consent_police": "no"}
-WRONG = ("We could not open a report with that code. Check the 16 digits and try again. "
-         "If you lost the code, you can send a new report.")
+WRONG = (
+    "We could not open a report with that code. Check the 16 digits and try again. "
+    "If you lost the code, you can send a new report."
+)
 URL = "/report/follow-up"
 
 
@@ -59,8 +62,16 @@ def report_id(app) -> int:
 def counselor_message(app, author_id, body, at=None):
     rid = report_id(app)
     with app.app_context():
-        add(app, CaseMessage(report_id=rid, from_reporter=False, author_id=author_id,
-                             body_enc=reports_crypto.encrypt(body), created_at=at or utcnow()))
+        add(
+            app,
+            CaseMessage(
+                report_id=rid,
+                from_reporter=False,
+                author_id=author_id,
+                body_enc=reports_crypto.encrypt(body),
+                created_at=at or utcnow(),
+            ),
+        )
 
 
 @pytest.fixture
@@ -77,6 +88,7 @@ def set_cookie_header(response) -> str:
 
 
 # --- the code ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("shape", ["spaces", "dashes", "plain"])
 def test_the_right_code_opens_the_report(app, client, school, shape):
@@ -103,9 +115,20 @@ def test_start_and_receipt_pages_link_to_the_follow_up(client, school):
     assert f'href="{URL}"' in text(client.get("/report"))
     page = text(client.post("/report", data={"stage": "start", "school": "ALPHA", "category": "other"}))
     fields = dict(re.findall(r'<input[^>]*name="(school_id|category|submission)"[^>]*value="([^"]*)"', page))
-    fields.update({k: v for v, k in re.findall(r'<input[^>]*value="([^"]*)"[^>]*name="(school_id|category|submission)"', page)})
-    receipt = client.post("/report", data={"stage": "details", **fields, "affected": "me", "what": "x",
-                                           "consent_parents": "no", "consent_police": "no"})
+    fields.update(
+        {k: v for v, k in re.findall(r'<input[^>]*value="([^"]*)"[^>]*name="(school_id|category|submission)"', page)}
+    )
+    receipt = client.post(
+        "/report",
+        data={
+            "stage": "details",
+            **fields,
+            "affected": "me",
+            "what": "x",
+            "consent_parents": "no",
+            "consent_police": "no",
+        },
+    )
     assert receipt.status_code == 200 and f'href="{URL}"' in text(receipt)
 
 
@@ -132,7 +155,7 @@ def test_every_attempt_counts_towards_the_limit(app_factory):
     Factory(app).school("ALPHA")
     client = app.test_client()
     receipt = report_receipt(client, **ANSWERS)
-    assert open_with(client, receipt).status_code == 303       # right codes count too
+    assert open_with(client, receipt).status_code == 303  # right codes count too
     assert open_with(client, "0000 0000 0000 0000").status_code == 422
     assert open_with(client, "12").status_code == 422
     refused = open_with(client, receipt)
@@ -157,6 +180,7 @@ def test_every_attempt_takes_the_same_minimum_time(app_factory, monkeypatch):
 
 
 # --- its own cookie ------------------------------------------------------------------------------
+
 
 def test_the_follow_up_cookie_is_its_own_and_opaque(app, client, school):
     receipt = report_receipt(client, **ANSWERS)
@@ -298,12 +322,15 @@ def test_status_in_plain_words(app, client, opened, status):
     assert [words for words in STATUS_WORDS.values() if words in page] == [STATUS_WORDS[status]]
 
 
-@pytest.mark.parametrize("outcome,words", [
-    ("content_removed", "The images or posts were removed."),
-    ("referred_support_center", "Digital Sex Crime Victim Support Center"),
-    ("no_further_action", "The school is not taking further steps for now."),
-    ("referred_police", "passed on to people outside the school"),
-])
+@pytest.mark.parametrize(
+    "outcome,words",
+    [
+        ("content_removed", "The images or posts were removed."),
+        ("referred_support_center", "Digital Sex Crime Victim Support Center"),
+        ("no_further_action", "The school is not taking further steps for now."),
+        ("referred_police", "passed on to people outside the school"),
+    ],
+)
 def test_a_closed_report_says_its_outcome_in_plain_words(app, client, opened, outcome, words):
     change_report(app, status=Status.CLOSED, outcome=outcome, closed_at=utcnow())
     page = text(client.get(URL))
@@ -322,16 +349,42 @@ def test_removal_and_support_steps_are_shown_but_nothing_else_of_the_casework(ap
     rid = report_id(app)
     secret = "SECRET-DETAIL-{}"
     with app.app_context():
-        add(app,
-            CaseAction(report_id=rid, kind=ActionKind.REMOVAL, platform="Instagram", status=RemovalStatus.REQUESTED,
-                       detail_enc=reports_crypto.encrypt(secret.format(1)), actor_id=counselor.id),
-            CaseAction(report_id=rid, kind=ActionKind.REMOVAL, platform="X-Twitter", status=RemovalStatus.REMOVED,
-                       actor_id=counselor.id),
-            CaseAction(report_id=rid, kind=ActionKind.REMOVAL, platform="Telegram", status=RemovalStatus.REFUSED,
-                       against_wishes=True, reason_enc=reports_crypto.encrypt(secret.format(2)), actor_id=counselor.id),
-            CaseAction(report_id=rid, kind=ActionKind.SUPPORT_CENTER, detail_enc=reports_crypto.encrypt(secret.format(3))),
-            CaseAction(report_id=rid, kind=ActionKind.POLICE, detail_enc=reports_crypto.encrypt(secret.format(4)),
-                       against_wishes=True, reason_enc=reports_crypto.encrypt(secret.format(5))),
+        add(
+            app,
+            CaseAction(
+                report_id=rid,
+                kind=ActionKind.REMOVAL,
+                platform="Instagram",
+                status=RemovalStatus.REQUESTED,
+                detail_enc=reports_crypto.encrypt(secret.format(1)),
+                actor_id=counselor.id,
+            ),
+            CaseAction(
+                report_id=rid,
+                kind=ActionKind.REMOVAL,
+                platform="X-Twitter",
+                status=RemovalStatus.REMOVED,
+                actor_id=counselor.id,
+            ),
+            CaseAction(
+                report_id=rid,
+                kind=ActionKind.REMOVAL,
+                platform="Telegram",
+                status=RemovalStatus.REFUSED,
+                against_wishes=True,
+                reason_enc=reports_crypto.encrypt(secret.format(2)),
+                actor_id=counselor.id,
+            ),
+            CaseAction(
+                report_id=rid, kind=ActionKind.SUPPORT_CENTER, detail_enc=reports_crypto.encrypt(secret.format(3))
+            ),
+            CaseAction(
+                report_id=rid,
+                kind=ActionKind.POLICE,
+                detail_enc=reports_crypto.encrypt(secret.format(4)),
+                against_wishes=True,
+                reason_enc=reports_crypto.encrypt(secret.format(5)),
+            ),
             CaseAction(report_id=rid, kind=ActionKind.PARENTS, detail_enc=reports_crypto.encrypt(secret.format(6))),
             CaseAction(report_id=rid, kind=ActionKind.EVIDENCE, detail_enc=reports_crypto.encrypt(secret.format(7))),
             CaseNote(report_id=rid, author_id=counselor.id, body_enc=reports_crypto.encrypt("INTERNAL-NOTE-MARKER")),
@@ -342,8 +395,16 @@ def test_removal_and_support_steps_are_shown_but_nothing_else_of_the_casework(ap
     assert "Passed on to the Digital Sex Crime Victim Support Center" in page
     actions = re.search(r'<ul class="followup-actions">(.*?)</ul>', page, re.S).group(1)
     assert actions.count("<li>") == 4
-    for hidden in ("SECRET-DETAIL", "INTERNAL-NOTE-MARKER", "police_report", "parents_contacted",
-                   "evidence_recorded", "parent", counselor.display_name, counselor.email):
+    for hidden in (
+        "SECRET-DETAIL",
+        "INTERNAL-NOTE-MARKER",
+        "police_report",
+        "parents_contacted",
+        "evidence_recorded",
+        "parent",
+        counselor.display_name,
+        counselor.email,
+    ):
         assert hidden not in page
     assert "police" not in actions.lower()
 
@@ -372,7 +433,8 @@ def test_the_conversation_names_no_counselor_and_marks_new_replies(app, client, 
 
 
 def test_a_message_is_stored_encrypted_and_the_counselors_are_alerted_without_content(
-        app_factory, smtp_server, monkeypatch):
+    app_factory, smtp_server, monkeypatch
+):
     app = app_factory(MAIL_PORT=smtp_server.port)
     factory = Factory(app)
     school = factory.school("ALPHA")
@@ -411,15 +473,21 @@ def test_each_message_numbers_its_alert(app, client, opened, counselor):
         assert client.post(f"{URL}/message", data={"body": f"message {n}"}).status_code == 303
     with app.app_context():
         assert the_report(app).reporter_message_count == 3
-        keys = db.session.scalars(select(OutboxMessage.dedupe_key).where(
-            OutboxMessage.dedupe_key.like("%reporter_message%")).order_by(OutboxMessage.id)).all()
+        keys = db.session.scalars(
+            select(OutboxMessage.dedupe_key)
+            .where(OutboxMessage.dedupe_key.like("%reporter_message%"))
+            .order_by(OutboxMessage.id)
+        ).all()
     assert [k.split(":")[3] for k in keys] == ["1", "2", "3"]
 
 
-@pytest.mark.parametrize("body,problem", [
-    ("x" * 4001, "Please keep your message under 4000 characters."),
-    ("   ", "Write your message first."),
-])
+@pytest.mark.parametrize(
+    "body,problem",
+    [
+        ("x" * 4001, "Please keep your message under 4000 characters."),
+        ("   ", "Write your message first."),
+    ],
+)
 def test_a_message_that_cannot_be_sent_is_kept_and_the_problem_named(app, client, opened, body, problem):
     response = client.post(f"{URL}/message", data={"body": body})
     assert response.status_code == 422
@@ -451,8 +519,9 @@ def test_a_locked_database_says_not_sent_keeps_the_text_and_sending_again_works(
     with locked_app.app_context():
         assert db.session.scalar(select(func.count(CaseMessage.id))) == 0
         assert the_report(locked_app).reporter_message_count == 0
-        assert not db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.dedupe_key.like("%reporter_message%"))).all()
+        assert not db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key.like("%reporter_message%"))
+        ).all()
     assert client.post(f"{URL}/message", data={"body": "Please help, PurpleOwl again"}).status_code == 303
     with locked_app.app_context():
         assert db.session.scalar(select(func.count(CaseMessage.id))) == 1

@@ -1,5 +1,6 @@
 """Leaving the follow-up (the button, or quick exit's beacon) ends it on the server: a copy of
 the cookie taken before cannot re-open the report."""
+
 import re
 from pathlib import Path
 
@@ -22,8 +23,12 @@ def test_quick_exit_then_reopen_with_a_copied_cookie_shows_the_code_form(app, cl
     copied = client.get_cookie("dari_followup", path=URL).value
 
     # What quick exit's beacon sends: the close form's fields, as multipart form data.
-    assert client.post(f"{URL}/leave", data={"csrf_token": "ignored-in-tests"},
-                       content_type="multipart/form-data").status_code == 303
+    assert (
+        client.post(
+            f"{URL}/leave", data={"csrf_token": "ignored-in-tests"}, content_type="multipart/form-data"
+        ).status_code
+        == 303
+    )
 
     other = app.test_client()  # someone who copied the cookie, or the browser's back button
     other.set_cookie("dari_followup", copied, path=URL)
@@ -48,9 +53,22 @@ def test_the_beacon_needs_the_csrf_token(app_factory):
     data = {"stage": "start", "school": "ALPHA", "category": "ai_image", "csrf_token": csrf_token(page)}
     page = text(client.post("/report", data=data))
     fields = dict(re.findall(r'name="(school_id|category|submission|csrf_token)"[^>]*value="([^"]*)"', page))
-    fields.update({k: v for v, k in re.findall(r'value="([^"]*)"[^>]*name="(school_id|category|submission|csrf_token)"', page)})
-    sent = text(client.post("/report", data={"stage": "details", **fields, "affected": "me", "what": "words",
-                                              "consent_parents": "no", "consent_police": "no"}))
+    fields.update(
+        {k: v for v, k in re.findall(r'value="([^"]*)"[^>]*name="(school_id|category|submission|csrf_token)"', page)}
+    )
+    sent = text(
+        client.post(
+            "/report",
+            data={
+                "stage": "details",
+                **fields,
+                "affected": "me",
+                "what": "words",
+                "consent_parents": "no",
+                "consent_police": "no",
+            },
+        )
+    )
     receipt = re.search(r'id="receipt-code">([\d ]+)<', sent).group(1)
     code_page = text(client.get(URL))
     client.post(URL, data={"code": receipt, "csrf_token": csrf_token(code_page)})

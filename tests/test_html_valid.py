@@ -1,6 +1,7 @@
 """The main pages are valid HTML, checked by the Nu HTML Checker (the W3C validator's engine).
 vnu.jar comes from npm (`npm ci` at the repository root installs the pinned vnu-jar) and runs on
 the system's Java; the test skips, saying which, when either is missing. Nothing is downloaded."""
+
 import json
 import shutil
 import subprocess
@@ -33,12 +34,15 @@ def validate(pages: list[tuple[str, str]], folder: Path) -> list[str]:
     paths = [str(folder / name) for name in files]
     run = subprocess.run(
         [JAVA, "-Xss4m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *paths],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     report = json.loads(run.stderr or run.stdout or '{"messages": []}')
     return [
         f"{files.get(Path(m.get('url', '')).name, m.get('url'))} line {m.get('lastLine')}: {m.get('message')}"
-        for m in report["messages"] if m.get("type") == "error"
+        for m in report["messages"]
+        if m.get("type") == "error"
     ]
 
 

@@ -1,4 +1,5 @@
 """Both languages are complete, and each page picks the language the user expects."""
+
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -83,19 +84,28 @@ def test_error_messages_are_translated(client, factory):
     school = factory.school()
     factory.user(school, Role.STUDENT)
     response = client.post(
-        "/login", data={"school_code": school.code, "username": "nobody", "password": "x"},
+        "/login",
+        data={"school_code": school.code, "username": "nobody", "password": "x"},
         headers={"Accept-Language": "ko"},
     )
     assert "학교 코드, 아이디, 비밀번호가 맞지 않아요" in response.get_data(as_text=True)
-    assert "페이지를 찾을 수 없어요" in client.get("/nope", headers={"Accept-Language": "ko"}).get_data(as_text=True) or \
-        lang_of(client.get("/nope", headers={"Accept-Language": "ko"})) == "ko"
+    assert (
+        "페이지를 찾을 수 없어요" in client.get("/nope", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+        or lang_of(client.get("/nope", headers={"Accept-Language": "ko"})) == "ko"
+    )
 
 
 def _source_messages() -> set[tuple[str | None, str]]:
     """(context, msgid) of every UI string: one msgid in two contexts needs two translations."""
     method_map = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-                "pgettext": ((1, "c"), 2)}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "_l": None,
+        "lazy_gettext": None,
+        "pgettext": ((1, "c"), 2),
+    }
     found = set()
     for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=keywords

@@ -2,6 +2,7 @@
 user would read it, and any English phrase or untranslated catalogue string in it fails the test.
 The catalogue test (test_i18n.py) finds strings with no translation; this one also finds strings
 that never went through gettext at all."""
+
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -72,8 +73,10 @@ def _untranslated_ids() -> set[str]:
 
 
 def test_the_checker_catches_english_on_a_korean_page():
-    page = '<body><main><h1>과제</h1><p>Print the cards</p><button aria-label="Close menu">×</button>' \
-           '<button lang="en">English</button><code>tiger42</code></main></body>'
+    page = (
+        '<body><main><h1>과제</h1><p>Print the cards</p><button aria-label="Close menu">×</button>'
+        '<button lang="en">English</button><code>tiger42</code></main></body>'
+    )
     assert english_in(page, set()) == ["Print the cards", "Close menu"]
     assert english_in("<body><p>Print</p></body>", {"Print"}) == ["Print"]
 
@@ -84,4 +87,4 @@ def test_korean_pages_have_no_english_ui_text(app):
     for url, html in tour(app, "ko"):
         assert '<html lang="ko">' in html, url
         problems += [f"{url}: {text!r}" for text in english_in(html, untranslated)]
-    assert not problems, "English on Korean pages (translate it, or mark it lang=\"en\"):\n" + "\n".join(problems)
+    assert not problems, 'English on Korean pages (translate it, or mark it lang="en"):\n' + "\n".join(problems)

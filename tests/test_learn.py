@@ -1,4 +1,5 @@
 """A student works through lessons and quizzes; staff preview them."""
+
 import re
 
 import pytest
@@ -26,6 +27,7 @@ def count(app, model, *where):
 
 
 # --- catalogue and lessons ---------------------------------------------------------------------
+
 
 def test_catalogue_lists_modules_in_order_with_status(student_client):
     page = text(student_client.get("/learn/"))
@@ -64,8 +66,16 @@ def test_finishing_the_last_step_completes_the_lesson(app, student_client, stude
         assert progress.completed_at is not None and progress.steps_done == 3
 
 
-@pytest.mark.parametrize("url", ["/learn/nope", "/learn/sample-consent/step/0", "/learn/sample-consent/step/4",
-                                 "/learn/nope/step/1", "/learn/nope/quiz"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/learn/nope",
+        "/learn/sample-consent/step/0",
+        "/learn/sample-consent/step/4",
+        "/learn/nope/step/1",
+        "/learn/nope/quiz",
+    ],
+)
 def test_unknown_modules_and_steps_are_404(student_client, url):
     assert student_client.get(url).status_code == 404
 
@@ -142,6 +152,7 @@ def test_lesson_page_runs_a_fixed_small_number_of_queries(app, student_client):
 
 # --- quizzes -----------------------------------------------------------------------------------
 
+
 def test_quiz_page_holds_no_answers(student_client):
     page, _ = open_quiz(student_client)
     for secret in ("correct", "Right.", "Consent is specific.", "Consent to one thing is not consent to another."):
@@ -176,13 +187,18 @@ def test_all_correct_scores_100_and_shows_explanations(app, student_client):
         stored = db.session.scalar(select(QuizAttempt))
         assert (stored.score, stored.passed, stored.number) == (100, True, 1)
         assert {a.item_id: a.correct for a in stored.answers} == {
-            "photo-vs-post": True, "parts-of-consent": True, "silence": True}
+            "photo-vs-post": True,
+            "parts-of-consent": True,
+            "silence": True,
+        }
 
 
 def test_wrong_answers_show_what_was_chosen_and_why(student_client):
     _, attempt = open_quiz(student_client)
     answers = {**CORRECT, "q-parts-of-consent": ["reversible"], "q-silence": "true"}
-    location = student_client.post("/learn/sample-consent/quiz", data={"attempt": attempt, **answers}).headers["Location"]
+    location = student_client.post("/learn/sample-consent/quiz", data={"attempt": attempt, **answers}).headers[
+        "Location"
+    ]
     result = text(student_client.get(location))
     assert "Your result: 33%" in result and "The pass mark is 80%" in result
     assert "Silence is not consent." in result  # feedback of the chosen wrong option
@@ -201,7 +217,9 @@ def test_retakes_keep_history_with_best_and_latest(student_client):
 
 def test_unanswered_questions_are_named_and_answers_kept(app, student_client):
     _, attempt = open_quiz(student_client)
-    response = student_client.post("/learn/sample-consent/quiz", data={"attempt": attempt, "q-photo-vs-post": "disagree"})
+    response = student_client.post(
+        "/learn/sample-consent/quiz", data={"attempt": attempt, "q-photo-vs-post": "disagree"}
+    )
     page = text(response)
     assert response.status_code == 422
     assert "Some questions have no answer yet" in page and 'href="#q-silence"' in page
@@ -221,8 +239,16 @@ def test_unanswered_questions_are_named_and_answers_kept(app, student_client):
         {"attempt": None},
         {"extra": "field"},
     ],
-    ids=["unknown-question", "unknown-option", "two-answers-to-single", "duplicate-option",
-         "unknown-attempt", "bad-attempt", "missing-attempt", "unknown-field"],
+    ids=[
+        "unknown-question",
+        "unknown-option",
+        "two-answers-to-single",
+        "duplicate-option",
+        "unknown-attempt",
+        "bad-attempt",
+        "missing-attempt",
+        "unknown-field",
+    ],
 )
 def test_tampered_submissions_are_400_and_record_nothing(app, student_client, change):
     _, attempt = open_quiz(student_client)
@@ -254,7 +280,9 @@ def test_handing_in_twice_does_not_count_twice(app, student_client):
 
 def test_a_result_is_only_for_its_student(student_client, factory, school, as_user):
     _, attempt = open_quiz(student_client)
-    location = student_client.post("/learn/sample-consent/quiz", data={"attempt": attempt, **CORRECT}).headers["Location"]
+    location = student_client.post("/learn/sample-consent/quiz", data={"attempt": attempt, **CORRECT}).headers[
+        "Location"
+    ]
     assert as_user(factory.user(school, Role.STUDENT)).get(location).status_code == 404
     assert as_user(factory.user(school, Role.TEACHER)).get(location).status_code == 404
     assert student_client.get(location.replace("sample-consent", "sample-help")).status_code == 404
@@ -271,7 +299,8 @@ def test_korean_quiz_and_english_quiz_share_item_ids(app, student_client, factor
         # One grouped query gives per-item statistics across both languages.
         rows = db.session.execute(
             select(QuizAnswer.item_id, func.count(), func.sum(func.cast(QuizAnswer.correct, db.Integer)))
-            .group_by(QuizAnswer.item_id).order_by(QuizAnswer.item_id)
+            .group_by(QuizAnswer.item_id)
+            .order_by(QuizAnswer.item_id)
         ).all()
         locales = set(db.session.scalars(select(QuizAttempt.locale)))
     assert locales == {"ko", "en"}
@@ -279,6 +308,7 @@ def test_korean_quiz_and_english_quiz_share_item_ids(app, student_client, factor
 
 
 # --- staff -------------------------------------------------------------------------------------
+
 
 def test_staff_preview_shows_every_step_and_the_answers(factory, school, as_user):
     teacher = as_user(factory.user(school, Role.TEACHER))

@@ -2,6 +2,7 @@
 Redis rate limits, a proxy's X-Forwarded-For, PostgreSQL (when the suite runs on it) — driven by the
 load benchmark at a small size: every report stored, every receipt opens its report, every alert
 sent once. The benchmark's full-size figures are in the README; nothing here is timed."""
+
 import json
 import subprocess
 import sys
@@ -18,8 +19,23 @@ pytestmark = pytest.mark.slow
 
 def run_bench(*args: str) -> dict:
     done = subprocess.run(
-        [sys.executable, "scripts/bench_reports.py", "--reporters", "4", "--seconds", "3", "--workers", "2",
-         "--json", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "scripts/bench_reports.py",
+            "--reporters",
+            "4",
+            "--seconds",
+            "3",
+            "--workers",
+            "2",
+            "--json",
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.stdout.strip(), done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

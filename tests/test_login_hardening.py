@@ -1,5 +1,6 @@
 """Attacks on the login itself: a half-finished two-step login replayed after the account locked,
 and a session cookie copied before logout."""
+
 from datetime import timedelta
 
 import pytest
@@ -48,8 +49,10 @@ def test_a_locked_account_refuses_even_a_right_code_and_a_recovery_code(app, fac
         user = db.session.get(User, counselor.id)
         user.locked_until = utcnow() + timedelta(minutes=15)
         db.session.commit()
-    for data in ({"otp-code": totp_code(app, counselor), "otp-submit": "1"},
-                 {"rc-recovery_code": codes[0], "rc-submit": "1"}):
+    for data in (
+        {"otp-code": totp_code(app, counselor), "otp-submit": "1"},
+        {"rc-recovery_code": codes[0], "rc-submit": "1"},
+    ):
         response = client.post("/login/verify", data=data)
         assert response.status_code == 302 and response.headers["Location"] == "/login/staff"
     assert client.get("/account/").status_code == 302
@@ -71,7 +74,9 @@ def test_a_pending_login_cookie_works_only_once(app, factory, school):
     client = app.test_client()
     client.post("/login/staff", data={"email": counselor.email, "password": PASSWORD})
     saved = _saved_pending_cookie(client)
-    assert client.post("/login/verify", data={"otp-code": totp_code(app, counselor), "otp-submit": "1"}).status_code == 302
+    assert (
+        client.post("/login/verify", data={"otp-code": totp_code(app, counselor), "otp-submit": "1"}).status_code == 302
+    )
     other = app.test_client()
     other.set_cookie("session", saved)
     response = other.post("/login/verify", data={"otp-code": totp_code(app, counselor), "otp-submit": "1"})

@@ -1,4 +1,5 @@
 """Every protected route, for every role and for a user of another school."""
+
 import pytest
 
 from app.models import Role
@@ -85,20 +86,41 @@ def world(app, factory):
         for member in (users[Role.TEACHER], users[Role.STUDENT]):
             db.session.add(Enrollment(classroom_id=classroom.id, user_id=member.id))
         assignment = Assignment(classroom_id=classroom.id, module_id="sample-consent")
-        report = Report(school_id=a.id, ref="R-MTRX", receipt_hash="a" * 64, submission_hash="b" * 64,
-                        category="bullying", affected="me", wants=[], consent_parents="no",
-                        consent_police="no", what_enc=reports_crypto.encrypt("matrix report"))
+        report = Report(
+            school_id=a.id,
+            ref="R-MTRX",
+            receipt_hash="a" * 64,
+            submission_hash="b" * 64,
+            category="bullying",
+            affected="me",
+            wants=[],
+            consent_parents="no",
+            consent_police="no",
+            what_enc=reports_crypto.encrypt("matrix report"),
+        )
         db.session.add_all([assignment, report])
         db.session.commit()
         ids = {"invite": invite.id, "class": classroom.id, "assignment": assignment.id, "report": report.id}
-    return {"users": users, "target": target, **ids, "student": users[Role.STUDENT].id,
-            "outsider_admin": outsider_admin, "outsider_teacher": outsider_teacher,
-            "outsider_counselor": outsider_counselor}
+    return {
+        "users": users,
+        "target": target,
+        **ids,
+        "student": users[Role.STUDENT].id,
+        "outsider_admin": outsider_admin,
+        "outsider_teacher": outsider_teacher,
+        "outsider_counselor": outsider_counselor,
+    }
 
 
 def url_for_world(template, world):
-    return template.format(user=world["target"].id, invite=world["invite"], student=world["student"],
-                           assignment=world["assignment"], report=world["report"], **{"class": world["class"]})
+    return template.format(
+        user=world["target"].id,
+        invite=world["invite"],
+        student=world["student"],
+        assignment=world["assignment"],
+        report=world["report"],
+        **{"class": world["class"]},
+    )
 
 
 def _call(client, method, url):

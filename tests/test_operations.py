@@ -2,6 +2,7 @@
 `flask outbox deliver --now` and `status`, `flask doctor`, the admin status page, and settings
 that must not silently mean something else. Failures are real: a stopped SMTP server (nothing
 listening on the port), a server refusing mail, a key missing from REPORT_KEYS."""
+
 import re
 from datetime import timedelta
 
@@ -33,7 +34,7 @@ def test_urgent_alerts_retry_every_minute_and_a_working_connection_releases_the_
     school = factory.school("ALPHA")
     counselor, admin = staff(factory, school), staff(factory, school, Role.SCHOOL_ADMIN)
     with app.app_context():
-        notify.queue_report_alerts(new_report(school.id))                       # to the counselor
+        notify.queue_report_alerts(new_report(school.id))  # to the counselor
         notify.queue_report_alerts(new_report(school.id, urgent=True), "urgent")  # counselor and admin
         db.session.commit()
         t0, waits = utcnow(), {True: [], False: []}
@@ -55,7 +56,9 @@ def test_urgent_alerts_retry_every_minute_and_a_working_connection_releases_the_
             assert normal.next_attempt_at > now  # its backoff is not over, yet it goes out now
             assert notify.deliver(now=now) == (3, 0)
             server.wait_for(3)
-            assert sorted(r for m in server.messages for r in m.rcpt_tos) == sorted([counselor.email] * 2 + [admin.email])
+            assert sorted(r for m in server.messages for r in m.rcpt_tos) == sorted(
+                [counselor.email] * 2 + [admin.email]
+            )
             assert notify.pending_count() == 0 and notify.deliver(now=now + timedelta(hours=2)) == (0, 0)
         finally:
             server.stop()
@@ -195,8 +198,9 @@ def test_doctor_names_each_problem_and_what_to_do(migrated_app, smtp_server):
     code, lines = doctor_lines(migrated_app)
     assert code == 1
     assert lines["migrations"].startswith("FAIL database at none") and "flask db upgrade" in lines["migrations"]
-    assert lines["report keys"] == ("FAIL 1 row(s) still need an older key: run `flask reports rotate-keys` "
-                                    "before removing any key")
+    assert lines["report keys"] == (
+        "FAIL 1 row(s) still need an older key: run `flask reports rotate-keys` before removing any key"
+    )
     assert lines["receipt secret"].startswith("FAIL RECEIPT_SECRET differs")
     assert lines["smtp"].startswith("FAIL cannot connect to 127.0.0.1:") and "ConnectionRefused" in lines["smtp"]
     assert lines["outbox"].startswith("FAIL 1 waiting (1 urgent), oldest 20 min")
@@ -257,5 +261,3 @@ def test_status_page_in_korean(factory, as_user):
     client = as_user(factory.user(school, role=Role.SCHOOL_ADMIN, locale="ko"))
     html = client.get("/admin/status").get_data(as_text=True)
     assert "알림" in html and "Alert status" not in html
-
-

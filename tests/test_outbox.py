@@ -1,4 +1,5 @@
 """Report alerts: routing, the outbox, delivery to a real SMTP server, retries and escalation."""
+
 import logging
 import os
 import secrets
@@ -51,8 +52,14 @@ def new_report(school_id, *, urgent=False, category=Category.BULLYING, created_a
     fields.setdefault("what_enc", "x")
     fields.setdefault("affected", "me")
     report = Report(
-        school_id=school_id, receipt_hash=secrets.token_hex(32), submission_hash=secrets.token_hex(32),
-        category=category, urgent=urgent, wants=[], consent_parents="not_sure", consent_police="not_sure",
+        school_id=school_id,
+        receipt_hash=secrets.token_hex(32),
+        submission_hash=secrets.token_hex(32),
+        category=category,
+        urgent=urgent,
+        wants=[],
+        consent_parents="not_sure",
+        consent_police="not_sure",
         **fields,
     )
     if created_at is not None:
@@ -77,12 +84,14 @@ def people(app, factory):
     school BETA: a counselor and an admin who must never hear of ALPHA's reports."""
     alpha, beta = factory.school("ALPHA"), factory.school("BETA")
     p = {
-        "c1": staff(factory, alpha), "c2": staff(factory, alpha),
+        "c1": staff(factory, alpha),
+        "c2": staff(factory, alpha),
         "c_off": staff(factory, alpha, active=False),
         "teacher": staff(factory, alpha, Role.TEACHER),
         "admin": staff(factory, alpha, Role.SCHOOL_ADMIN),
         "admin_off": staff(factory, alpha, Role.SCHOOL_ADMIN, active=False),
-        "b_counselor": staff(factory, beta), "b_admin": staff(factory, beta, Role.SCHOOL_ADMIN),
+        "b_counselor": staff(factory, beta),
+        "b_admin": staff(factory, beta, Role.SCHOOL_ADMIN),
     }
     p["alpha"], p["beta"] = alpha, beta
     return p
@@ -148,7 +157,9 @@ def test_alerts_are_queued_in_the_callers_transaction_once_per_key(app, people):
         assert notify.queue_report_alerts(report, "new") == []
         assert notify.queue_report_alerts(report, "urgent") == []  # the same first alert
         assert {m.dedupe_key for m in outbox_rows()} == {
-            f"report:{report.id}:new:0:{p['c1'].id}", f"report:{report.id}:new:0:{p['c2'].id}"}
+            f"report:{report.id}:new:0:{p['c1'].id}",
+            f"report:{report.id}:new:0:{p['c2'].id}",
+        }
         with pytest.raises(ValueError):
             notify.queue_report_alerts(report, "whatever")
 
@@ -185,8 +196,13 @@ def test_emails_reach_the_server_with_ref_and_link_and_never_report_content(mail
     c1, admin = staff(factory, school), staff(factory, school, Role.SCHOOL_ADMIN)
     with mail_app.app_context():
         report = new_report(
-            school.id, urgent=True, category=Category.SEXTORTION, what_enc=f"they said {SECRET_WORDS[0]}",
-            where_enc=f"chat {SECRET_WORDS[1]}", when_enc=f"{SECRET_WORDS[2]} evening", affected="friend",
+            school.id,
+            urgent=True,
+            category=Category.SEXTORTION,
+            what_enc=f"they said {SECRET_WORDS[0]}",
+            where_enc=f"chat {SECRET_WORDS[1]}",
+            when_enc=f"{SECRET_WORDS[2]} evening",
+            affected="friend",
         )
         report_id, ref = report.id, report.ref
         notify.queue_report_alerts(report, "urgent")
@@ -316,8 +332,11 @@ def test_deliver_sends_only_the_ids_asked_for(mail_app, smtp_server):
 
 def test_two_deliverers_at_once_send_each_alert_once(app_factory, smtp_server, tmp_path):
     # Real concurrency needs a database two connections can share: PostgreSQL, or an SQLite file.
-    database = {} if os.environ.get("TEST_DATABASE_URL") else {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'outbox.db'}"}
+    database = (
+        {}
+        if os.environ.get("TEST_DATABASE_URL")
+        else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'outbox.db'}"}
+    )
     app = app_factory(MAIL_PORT=smtp_server.port, **database)
     factory = Factory(app)
     school = factory.school("ALPHA")

@@ -1,11 +1,12 @@
 """Pages that must stay fast: reading never takes the write lock, query counts do not grow with the
 class, templates are compiled once. scripts/bench.py measures the speed itself."""
+
 import sqlite3
 
 import pytest
 from sqlalchemy import event, insert
 
-from app.demo_big import add_students
+from app.demo.big import add_students
 from app.extensions import db
 from app.models import Classroom, Enrollment, Role
 from conftest import login
@@ -103,7 +104,7 @@ def test_student_pages_run_the_same_queries_whatever_the_class_size(app, factory
 
         with app.app_context():
             ids = add_students(school.id, count, "not-a-real-hash", random.Random(start), start=start)
-            db.session.execute(insert(Enrollment), [dict(classroom_id=class_id, user_id=i) for i in ids])
+            db.session.execute(insert(Enrollment), [{"classroom_id": class_id, "user_id": i} for i in ids])
             db.session.commit()
 
     classmates(2, 100)

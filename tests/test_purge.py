@@ -1,4 +1,5 @@
 """Purging closed cases after the school's retention period: text and casework go, counts stay."""
+
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -16,15 +17,27 @@ CLOSED_AT = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
 def add_casework(app, report_id, user_id):
     with app.app_context():
-        db.session.add_all([
-            CaseMessage(report_id=report_id, from_reporter=True, body_enc=reports_crypto.encrypt("thank you")),
-            CaseMessage(report_id=report_id, from_reporter=False, author_id=user_id,
-                        body_enc=reports_crypto.encrypt("we are on it")),
-            CaseNote(report_id=report_id, author_id=user_id, body_enc=reports_crypto.encrypt("spoke to the class")),
-            CaseAction(report_id=report_id, kind="removal_request", platform="Instagram", status="removed",
-                       detail_enc=reports_crypto.encrypt("account name"), actor_id=user_id),
-            ReportView(report_id=report_id, user_id=user_id),
-        ])
+        db.session.add_all(
+            [
+                CaseMessage(report_id=report_id, from_reporter=True, body_enc=reports_crypto.encrypt("thank you")),
+                CaseMessage(
+                    report_id=report_id,
+                    from_reporter=False,
+                    author_id=user_id,
+                    body_enc=reports_crypto.encrypt("we are on it"),
+                ),
+                CaseNote(report_id=report_id, author_id=user_id, body_enc=reports_crypto.encrypt("spoke to the class")),
+                CaseAction(
+                    report_id=report_id,
+                    kind="removal_request",
+                    platform="Instagram",
+                    status="removed",
+                    detail_enc=reports_crypto.encrypt("account name"),
+                    actor_id=user_id,
+                ),
+                ReportView(report_id=report_id, user_id=user_id),
+            ]
+        )
         db.session.commit()
 
 
@@ -71,7 +84,9 @@ def test_purge_removes_text_casework_and_receipt_but_keeps_the_row(app, school, 
         assert report.category == "sextortion" and report.status == "closed"
         assert report.closed_at == CLOSED_AT and report.acknowledged_at is not None
         assert len(report.receipt_hash) == 64
-        assert db.session.scalar(select(Report).where(Report.receipt_hash == reports_crypto.keyed_hash(receipt))) is None
+        assert (
+            db.session.scalar(select(Report).where(Report.receipt_hash == reports_crypto.keyed_hash(receipt))) is None
+        )
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "purged"))
         assert (event.school_id, event.report_id, event.report_ref) == (school.id, report_id, ref)
         assert event.actor_id is None and event.actor_name == "system" and event.created_at == now
@@ -135,7 +150,9 @@ def test_statistics_keep_their_numbers_after_a_purge(app, school, as_user, facto
     for table in ("per-category", "per-month"):
         assert table_rows(after, table) == table_rows(before, table)
     for figure in ("median-ack", "closed-share"):
-        assert re.search(rf'id="{figure}">([^<]*)<', after).group(1) == re.search(rf'id="{figure}">([^<]*)<', before).group(1)
+        assert re.search(rf'id="{figure}">([^<]*)<', after).group(1) == re.search(
+            rf'id="{figure}">([^<]*)<', before
+        ).group(1)
     audit_page = admin.get("/admin/audit?action=purged").get_data(as_text=True)
     assert audit_page.count("Deleted the case text after the retention period</td>") == 6
 

@@ -1,4 +1,5 @@
 """Many reports at once against a served app: every one stored, every receipt opens its report."""
+
 import threading
 import urllib.parse
 import urllib.request
@@ -24,8 +25,17 @@ def post(base: str, data: dict) -> str:
 def file_one(base: str, n: int) -> str:
     """The two steps of the real form, over HTTP, as one of many browsers at once."""
     page = post(base, {"stage": "start", "school": "ALPHA", "category": "bullying"})
-    done = post(base, {"stage": "details", **report_hidden_fields(page), "affected": "me", "what": f"report number {n}",
-                       "consent_parents": "no", "consent_police": "no"})
+    done = post(
+        base,
+        {
+            "stage": "details",
+            **report_hidden_fields(page),
+            "affected": "me",
+            "what": f"report number {n}",
+            "consent_parents": "no",
+            "consent_police": "no",
+        },
+    )
     return receipt_of(done).replace(" ", "")
 
 

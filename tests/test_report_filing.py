@@ -1,6 +1,7 @@
 """Filing a report when the deployment is not a quiet laptop: a locked database, two copies of the
 same form at once, a reference already taken, a reverse proxy, several workers sharing one limit.
 Failures here are real: another connection holds the lock, the database raises the IntegrityError."""
+
 import threading
 import time
 
@@ -23,8 +24,6 @@ from conftest import (
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
 
 
 @pytest.fixture
@@ -135,5 +134,12 @@ def test_a_reference_taken_meanwhile_is_drawn_again(filing_app, monkeypatch):
 
 
 def _form_data(page: str) -> dict:
-    return {"stage": "details", **report_hidden_fields(page), "affected": "me", "what": WHAT,
-            "consent_parents": "no", "consent_police": "no", "website": ""}
+    return {
+        "stage": "details",
+        **report_hidden_fields(page),
+        "affected": "me",
+        "what": WHAT,
+        "consent_parents": "no",
+        "consent_police": "no",
+        "website": "",
+    }

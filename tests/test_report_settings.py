@@ -1,5 +1,6 @@
 """A school admin sets the emergency contact, urgent and retention timing, and which counselors
 receive each category of report."""
+
 import re
 
 import pytest
@@ -15,14 +16,18 @@ def counselors(factory, school):
     return [factory.user(school, Role.COUNSELOR, display_name=name) for name in ("Ms Kim", "Mr Lee")]
 
 
-VALID = {"emergency_contact": "School office 02-123-4567, 8:00-17:00", "urgent_ack_minutes": "30",
-         "retention_days": "730"}
+VALID = {
+    "emergency_contact": "School office 02-123-4567, 8:00-17:00",
+    "urgent_ack_minutes": "30",
+    "retention_days": "730",
+}
 
 
 def rules(app, school):
     with app.app_context():
         rows = db.session.execute(
-            select(RoutingRule.category, RoutingRule.user_id).where(RoutingRule.school_id == school.id))
+            select(RoutingRule.category, RoutingRule.user_id).where(RoutingRule.school_id == school.id)
+        )
         return sorted(rows)
 
 
@@ -48,8 +53,13 @@ def test_page_shows_defaults_and_every_category(app_factory):
     assert response.status_code == 200
     assert "Leave empty for the default of 20 minutes." in page
     assert "Leave empty for the default of 365 days." in page
-    for label in ("AI-made or edited sexual image", "A real intimate image shared or threatened",
-                  "Threats or blackmail (sextortion)", "Bullying or harassment online", "Something else"):
+    for label in (
+        "AI-made or edited sexual image",
+        "A real intimate image shared or threatened",
+        "Threats or blackmail (sextortion)",
+        "Bullying or harassment online",
+        "Something else",
+    ):
         assert f"<legend>{label}</legend>" in page
     # Danger reports are urgent and always reach everyone: no routing to choose.
     assert "<legend>Someone may be in danger or may hurt themselves</legend>" not in page
@@ -69,24 +79,27 @@ def test_save_and_reload_settings(app, admin_client, school, counselors):
     assert 'value="School office 02-123-4567, 8:00-17:00"' in page
     assert 'value="30"' in page and 'value="730"' in page
     # Emptied fields go back to the defaults.
-    client.post("/admin/report-settings", data={"emergency_contact": "  ", "urgent_ack_minutes": "",
-                                                "retention_days": ""})
+    client.post(
+        "/admin/report-settings", data={"emergency_contact": "  ", "urgent_ack_minutes": "", "retention_days": ""}
+    )
     assert settings_of(app, school) == (None, None, None)
 
 
 def test_routing_rules_are_stored_and_replaced(app, admin_client, school, counselors):
     client = admin_client
     kim, lee = counselors
-    response = client.post("/admin/report-settings", data={
-        **VALID, "route-ai_image": [str(kim.id), str(lee.id)], "route-bullying": str(lee.id)})
+    response = client.post(
+        "/admin/report-settings",
+        data={**VALID, "route-ai_image": [str(kim.id), str(lee.id)], "route-bullying": str(lee.id)},
+    )
     assert response.status_code == 302
     assert rules(app, school) == sorted([("ai_image", kim.id), ("ai_image", lee.id), ("bullying", lee.id)])
     page = client.get("/admin/report-settings").get_data(as_text=True)
-    assert checked_boxes(page) == sorted([("route-ai_image", str(kim.id)), ("route-ai_image", str(lee.id)),
-                                          ("route-bullying", str(lee.id))])
+    assert checked_boxes(page) == sorted(
+        [("route-ai_image", str(kim.id)), ("route-ai_image", str(lee.id)), ("route-bullying", str(lee.id))]
+    )
 
-    client.post("/admin/report-settings", data={**VALID, "route-ai_image": str(lee.id),
-                                                "route-other": str(kim.id)})
+    client.post("/admin/report-settings", data={**VALID, "route-ai_image": str(lee.id), "route-other": str(kim.id)})
     assert rules(app, school) == sorted([("ai_image", lee.id), ("other", kim.id)])
     # A danger rule could only come from a tampered form.
     assert client.post("/admin/report-settings", data={**VALID, "route-danger": str(kim.id)}).status_code == 400
@@ -112,8 +125,9 @@ def test_other_schools_rules_are_left_alone(app, admin_client, school, counselor
     assert rules(app, other) == [("bullying", theirs.id)]
 
 
-@pytest.mark.parametrize("case", ["other_school", "teacher", "admin", "inactive", "garbage", "negative",
-                                  "superscript", "unknown_category"])
+@pytest.mark.parametrize(
+    "case", ["other_school", "teacher", "admin", "inactive", "garbage", "negative", "superscript", "unknown_category"]
+)
 def test_tampered_routing_is_refused_and_changes_nothing(app, admin_client, admin, school, counselors, factory, case):
     client = admin_client
     kim = counselors[0]
@@ -131,35 +145,48 @@ def test_tampered_routing_is_refused_and_changes_nothing(app, admin_client, admi
         "superscript": ("route-bullying", "\u00b2"),
         "unknown_category": ("route-deepfake", str(kim.id)),
     }[case]
-    changed = {"emergency_contact": "Changed", "urgent_ack_minutes": "60", "retention_days": "90",
-               "route-other": str(kim.id), field: value}
+    changed = {
+        "emergency_contact": "Changed",
+        "urgent_ack_minutes": "60",
+        "retention_days": "90",
+        "route-other": str(kim.id),
+        field: value,
+    }
     response = client.post("/admin/report-settings", data=changed)
     assert response.status_code == 400
     assert rules(app, school) == before_rules
     assert settings_of(app, school) == before_settings
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"urgent_ack_minutes": "4"}, "Enter a number of minutes from 5 to 240."),
-    ({"urgent_ack_minutes": "241"}, "Enter a number of minutes from 5 to 240."),
-    ({"urgent_ack_minutes": "fifteen"}, "Enter a whole number, for example 30."),
-    ({"urgent_ack_minutes": "7.5"}, "Enter a whole number, for example 30."),
-    ({"retention_days": "29"}, "Enter a number of days from 30 to 3650."),
-    ({"retention_days": "3651"}, "Enter a number of days from 30 to 3650."),
-    ({"emergency_contact": "x" * 201}, "Please keep the emergency contact to 200 characters or fewer."),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"urgent_ack_minutes": "4"}, "Enter a number of minutes from 5 to 240."),
+        ({"urgent_ack_minutes": "241"}, "Enter a number of minutes from 5 to 240."),
+        ({"urgent_ack_minutes": "fifteen"}, "Enter a whole number, for example 30."),
+        ({"urgent_ack_minutes": "7.5"}, "Enter a whole number, for example 30."),
+        ({"retention_days": "29"}, "Enter a number of days from 30 to 3650."),
+        ({"retention_days": "3651"}, "Enter a number of days from 30 to 3650."),
+        ({"emergency_contact": "x" * 201}, "Please keep the emergency contact to 200 characters or fewer."),
+    ],
+)
 def test_invalid_values_are_named_and_what_was_typed_is_kept(app, admin_client, school, counselors, data, message):
     client = admin_client
     client.post("/admin/report-settings", data=VALID)
     before_rules, before_settings = rules(app, school), settings_of(app, school)
     kim = counselors[0]
-    sent = {"emergency_contact": "Office 02-999-0000", "urgent_ack_minutes": "45", "retention_days": "400",
-            "route-real_image": str(kim.id), **data}
+    sent = {
+        "emergency_contact": "Office 02-999-0000",
+        "urgent_ack_minutes": "45",
+        "retention_days": "400",
+        "route-real_image": str(kim.id),
+        **data,
+    }
     response = client.post("/admin/report-settings", data=sent)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in page and 'id="error-summary"' in page and 'aria-invalid="true"' in page
-    (_name, typed), = data.items()
+    ((_name, typed),) = data.items()
     assert f'value="{typed}"' in page
     assert ("route-real_image", str(kim.id)) in checked_boxes(page)  # the ticks are kept too
     assert rules(app, school) == before_rules
@@ -175,8 +202,10 @@ def test_only_school_admins(app, factory, school, as_user, role):
 
 
 def test_anonymous_goes_to_login(app):
-    for response in (app.test_client().get("/admin/report-settings"),
-                     app.test_client().post("/admin/report-settings", data=VALID)):
+    for response in (
+        app.test_client().get("/admin/report-settings"),
+        app.test_client().post("/admin/report-settings", data=VALID),
+    ):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
@@ -199,7 +228,7 @@ def test_counselor_list_shows_who_receives_reports(app, admin_client, school, fa
     factory.user(school, Role.TEACHER, display_name="Ms Teacher")
     client = admin_client
     page = client.get("/admin/report-settings").get_data(as_text=True)
-    receivers = page[page.index("Who receives reports</h2>"):]
+    receivers = page[page.index("Who receives reports</h2>") :]
     assert "Ms Kim" in receivers and "kim@alpha.example" in receivers
     assert "Mr Park" in receivers and "Turned off" in receivers and "Set up at next login" in receivers
     assert "Ms Teacher" not in page

@@ -1,9 +1,11 @@
 """A database dump must not line a logged-in student's login up with their "anonymous" report:
 report-side times are coarse, login times are kept to the minute, and the report pages never
 open the account session (so nothing there can tie the two together)."""
+
 from datetime import datetime, timedelta
 
 import pytest
+from db_dump import dump_rows
 from sqlalchemy import update
 
 from app import notify
@@ -11,7 +13,6 @@ from app.extensions import db
 from app.models import Role, School, User
 from app.models.base import utcnow
 from conftest import REPORTER as CLIENT, Factory, login, report_receipt
-from db_dump import dump_rows
 from smtp_server import smtp_server  # noqa: F401  (fixture)
 from test_followup import ANSWERS, URL, open_with
 
@@ -50,7 +51,8 @@ def test_a_dump_does_not_line_a_students_login_up_with_their_report(mail_app, sm
         (table, column, value)
         for table, row in dump_rows(mail_app)
         for column, value in row.items()
-        if isinstance(value, datetime) and (value.second or value.microsecond)
+        if isinstance(value, datetime)
+        and (value.second or value.microsecond)
         and abs(value.replace(tzinfo=None) - logged_in_at.replace(tzinfo=None)) < timedelta(minutes=5)
     ]
     assert precise == [], f"times that line up with the login to the second: {precise}"
@@ -68,9 +70,13 @@ def test_report_creation_is_stored_to_the_hour(app, client):
 def test_report_pages_never_open_or_refresh_the_account_session(app):
     client, student = _logged_in_student(app)
     account_cookie = client.get_cookie("session").value
-    for response in (client.get("/report"), client.get("/report?school=1"),
-                     client.post("/report", data={"stage": "start", "school": "ALPHA", "category": "other"}),
-                     client.get(URL), client.post("/report/language", data={"lang": "ko", "next": "/report"})):
+    for response in (
+        client.get("/report"),
+        client.get("/report?school=1"),
+        client.post("/report", data={"stage": "start", "school": "ALPHA", "category": "other"}),
+        client.get(URL),
+        client.post("/report/language", data={"lang": "ko", "next": "/report"}),
+    ):
         cookies = response.headers.getlist("Set-Cookie")
         assert not any(c.startswith("session=") for c in cookies), cookies
         assert student.display_name not in response.get_data(as_text=True)

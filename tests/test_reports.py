@@ -1,4 +1,5 @@
 """The anonymous report: the flow, what is (not) stored, encryption, and what goes wrong."""
+
 import logging
 import re
 
@@ -24,6 +25,7 @@ def text(response):
 
 
 # --- the form ----------------------------------------------------------------------------------
+
 
 def test_report_page_is_its_own_calm_surface(client):
     response = client.get("/report")
@@ -67,7 +69,9 @@ def test_school_can_be_found_by_name(client, factory, school):
     several = start_report(client, "beta")
     assert several.status_code == 422 and "Several schools match" in text(several)
     assert "Beta High School" in text(several) and "Beta Middle School" in text(several)
-    gamma_id = re.search(r'name="school_pick" id="school-(\d+)" value="\d+"[^>]*>\s*<label[^>]*>Beta Middle School', text(several))
+    gamma_id = re.search(
+        r'name="school_pick" id="school-(\d+)" value="\d+"[^>]*>\s*<label[^>]*>Beta Middle School', text(several)
+    )
     page = text(start_report(client, "beta", school_pick=gamma_id.group(1)))
     assert "Beta Middle School" in page and "Your report" in page
     none = start_report(client, "Nowhere Academy")
@@ -99,12 +103,15 @@ def test_someone_in_danger_shows_emergency_numbers_first_and_marks_urgent(app, c
         assert db.session.scalar(select(Report.urgent)) is True
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"affected": None}, "Choose who this is happening to."),
-    ({"what": "   "}, "Write a few words about what happened"),
-    ({"what": "x" * 5001}, "Please keep this under 5000 characters"),
-    ({"where": "y" * 1001}, "Please keep this under 1000 characters."),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"affected": None}, "Choose who this is happening to."),
+        ({"what": "   "}, "Write a few words about what happened"),
+        ({"what": "x" * 5001}, "Please keep this under 5000 characters"),
+        ({"where": "y" * 1001}, "Please keep this under 1000 characters."),
+    ],
+)
 def test_problems_are_named_and_everything_typed_is_kept(app, client, school, overrides, message):
     response = file_report(client, **overrides)
     page = text(response)
@@ -118,21 +125,36 @@ def test_problems_are_named_and_everything_typed_is_kept(app, client, school, ov
 def test_start_problems(client, school):
     response = client.post("/report", data={"stage": "start", "school": "", "category": ""})
     assert response.status_code == 422
-    assert "Type your school&#39;s name or school code." in text(response) or "Type your school's name" in text(response)
+    assert "Type your school&#39;s name or school code." in text(response) or "Type your school's name" in text(
+        response
+    )
     assert "Choose what is happening." in text(response)
 
 
-@pytest.mark.parametrize("overrides", [
-    {"school_id": "999999"}, {"school_id": "abc"}, {"category": "everything"}, {"submission": ""},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"school_id": "999999"},
+        {"school_id": "abc"},
+        {"category": "everything"},
+        {"submission": ""},
+    ],
+)
 def test_tampered_hidden_fields_are_400(app, client, school, overrides):
     assert file_report(client, **overrides).status_code == 400
     with app.app_context():
         assert db.session.scalar(select(Report.id)) is None
 
 
-@pytest.mark.parametrize("data", [{"stage": "nonsense"}, {}, {"stage": "continue", "school_id": "x", "category": "danger"},
-                                  {"stage": "start", "school": "ALPHA", "category": "ai_image", "school_pick": "999"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"stage": "nonsense"},
+        {},
+        {"stage": "continue", "school_id": "x", "category": "danger"},
+        {"stage": "start", "school": "ALPHA", "category": "ai_image", "school_pick": "999"},
+    ],
+)
 def test_malformed_steps_are_400(client, school, data):
     assert client.post("/report", data=data).status_code == 400
 
@@ -188,16 +210,32 @@ def test_rate_limit_keeps_the_text_and_says_what_to_do(app_factory, factory):
     assert file_report(client).status_code == 200
     refused = file_report(client)
     assert refused.status_code == 429
-    assert "Your report was NOT sent" in text(refused) and "wait 10 minutes" in text(refused) and REPORT_WHAT in text(refused)
+    assert (
+        "Your report was NOT sent" in text(refused)
+        and "wait 10 minutes" in text(refused)
+        and REPORT_WHAT in text(refused)
+    )
     other_network = app.test_client()
-    page = text(other_network.post("/report", data={"stage": "start", "school": "ALPHA", "category": "other"},
-                                   environ_base={"REMOTE_ADDR": "198.51.100.9"}))
-    data = {"stage": "details", **report_hidden_fields(page), "affected": "me", "what": "x", "consent_parents": "no",
-            "consent_police": "no"}
+    page = text(
+        other_network.post(
+            "/report",
+            data={"stage": "start", "school": "ALPHA", "category": "other"},
+            environ_base={"REMOTE_ADDR": "198.51.100.9"},
+        )
+    )
+    data = {
+        "stage": "details",
+        **report_hidden_fields(page),
+        "affected": "me",
+        "what": "x",
+        "consent_parents": "no",
+        "consent_police": "no",
+    }
     assert other_network.post("/report", data=data, environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code == 200
 
 
 # --- privacy -----------------------------------------------------------------------------------
+
 
 def test_nothing_identifying_is_stored_or_logged_even_for_a_logged_in_student(app, factory, school, as_user, caplog):
     student = factory.user(school, Role.STUDENT, username="uniquekid", display_name="Unique Kid Name")
@@ -255,6 +293,7 @@ def test_report_pages_send_no_store_even_on_errors(client, school):
 
 
 # --- keys --------------------------------------------------------------------------------------
+
 
 def test_key_rotation_keeps_old_reports_readable(app_factory):
     from cryptography.fernet import Fernet

@@ -1,4 +1,5 @@
 """Headers on every response, CSRF, production settings, and failures that must not become 500s."""
+
 import pytest
 from sqlalchemy.exc import OperationalError
 
@@ -56,7 +57,9 @@ def test_form_without_csrf_token_is_refused_with_a_clear_message(csrf_app):
 def test_tampered_csrf_token_is_refused(csrf_app):
     client = csrf_app.test_client()
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"csrf_token": token[:-3] + "xyz", "school_code": "A", "username": "b", "password": "c"})
+    response = client.post(
+        "/login", data={"csrf_token": token[:-3] + "xyz", "school_code": "A", "username": "b", "password": "c"}
+    )
     assert response.status_code == 400
 
 
@@ -127,7 +130,9 @@ def test_database_failure_shows_a_friendly_page_and_saves_nothing(app, client, f
     assert "What you just did was not saved" in response.get_data(as_text=True)
     monkeypatch.undo()
     # The session was rolled back: the old password still works.
-    assert app.test_client().post("/login/staff", data={"email": teacher.email, "password": PASSWORD}).status_code == 302
+    assert (
+        app.test_client().post("/login/staff", data={"email": teacher.email, "password": PASSWORD}).status_code == 302
+    )
 
 
 # Each malformed request gets the answer a person would expect, not merely "something below 500".
@@ -185,8 +190,12 @@ def test_login_rate_limit_works_with_redis_storage(app_factory):
     # A documentation-range address unique to this run, so runs a few seconds apart never share a count.
     address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
     client = app.test_client()
-    statuses = [client.post("/login/staff", data={"email": "a@b.c", "password": "x"},
-                            environ_base={"REMOTE_ADDR": address}).status_code for _ in range(3)]
+    statuses = [
+        client.post(
+            "/login/staff", data={"email": "a@b.c", "password": "x"}, environ_base={"REMOTE_ADDR": address}
+        ).status_code
+        for _ in range(3)
+    ]
     assert statuses == [422, 422, 429]
     keys = redis.Redis.from_url(REDIS_URL).keys(f"*{address}*")
     assert keys, "the counter is not in Redis"
@@ -215,8 +224,9 @@ def test_huge_ids_in_urls_are_not_found(factory, as_user, role, method, url):
     assert getattr(client, method)(url).status_code == 404
 
 
-@pytest.mark.parametrize("role,url", [(Role.SCHOOL_ADMIN, "/admin/"), (Role.SCHOOL_ADMIN, "/admin/audit"),
-                                      (Role.COUNSELOR, "/counsel/")])
+@pytest.mark.parametrize(
+    "role,url", [(Role.SCHOOL_ADMIN, "/admin/"), (Role.SCHOOL_ADMIN, "/admin/audit"), (Role.COUNSELOR, "/counsel/")]
+)
 def test_huge_page_numbers_are_not_a_crash(factory, as_user, role, url):
     client = as_user(factory.user(factory.school("ALPHA"), role))
     assert client.get(f"{url}?page={HUGE}").status_code == 200
@@ -227,6 +237,7 @@ def test_the_report_form_refuses_a_bad_school_id(client, factory, school_id):
     factory.school("ALPHA")
     response = client.post("/report", data={"stage": "continue", "school_id": school_id, "category": "other"})
     assert response.status_code == 400
-    start = client.post("/report", data={"stage": "start", "school": "Alpha", "school_id": school_id,
-                                         "category": "other"})
+    start = client.post(
+        "/report", data={"stage": "start", "school": "Alpha", "school_id": school_id, "category": "other"}
+    )
     assert start.status_code == 200  # the typed name still finds the school

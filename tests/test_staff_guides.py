@@ -1,5 +1,6 @@
 """Staff guides (guides/<name>.<lang>.md): loaded with the lessons, in both languages or neither,
 shown to staff only, listed on /learn/staff-guides and linked from every teacher guide."""
+
 from pathlib import Path
 
 import pytest
@@ -77,10 +78,13 @@ def test_an_unknown_guide_is_not_found(staff):
     assert staff.get("/learn/staff-guides/no-such-guide").status_code == 404
 
 
-@pytest.mark.parametrize("case, path, field", [
-    ("guide-in-one-language", "guides/sample-notes.ko.md", "(file)"),
-    ("guide-languages-differ-in-layout", "guides/sample-flowchart.ko.md", "front matter: layout"),
-])
+@pytest.mark.parametrize(
+    "case, path, field",
+    [
+        ("guide-in-one-language", "guides/sample-notes.ko.md", "(file)"),
+        ("guide-languages-differ-in-layout", "guides/sample-flowchart.ko.md", "front matter: layout"),
+    ],
+)
 def test_the_app_refuses_a_guide_that_does_not_line_up_in_both_languages(case, path, field):
     root = CONTENT / "broken" / case
     with pytest.raises(ContentError) as info:
@@ -102,8 +106,13 @@ def test_korean_style_rules_apply_to_staff_guides():
 # --- the real guides
 
 REAL = load_library(BASE_DIR)
-REAL_GUIDES = ["incident-flowchart", "perpetrator-in-the-class", "when-the-victim-is-a-teacher",
-               "curriculum-alignment", "grade-bands"]
+REAL_GUIDES = [
+    "incident-flowchart",
+    "perpetrator-in-the-class",
+    "when-the-victim-is-a-teacher",
+    "curriculum-alignment",
+    "grade-bands",
+]
 
 
 def test_the_real_staff_guides_are_all_there_in_order():
@@ -114,8 +123,20 @@ def test_the_real_staff_guides_are_all_there_in_order():
 @pytest.mark.parametrize("locale", ["en", "ko"])
 def test_the_incident_flowchart_names_the_duty_and_every_help_line(locale):
     html = str(REAL.staff_guide("incident-flowchart").page(locale).html)
-    for needed in ("112", "제34조제2항", "제67조", "전담기구", "교육지원청", "1366", "02-735-8994", "117",
-                   "1388", "109", "1377", "/report"):
+    for needed in (
+        "112",
+        "제34조제2항",
+        "제67조",
+        "전담기구",
+        "교육지원청",
+        "1366",
+        "02-735-8994",
+        "117",
+        "1388",
+        "109",
+        "1377",
+        "/report",
+    ):
         assert needed in html, (locale, needed)
     assert html.count("<li>") >= 9  # nine steps, with decision branches
 
@@ -130,10 +151,13 @@ def test_the_grade_bands_and_curriculum_tables_cover_every_module(locale):
             assert title.replace("'", "&#x27;") in html or title in html, (name, locale, title)
 
 
-@pytest.mark.parametrize("locale, rule, old", [
-    ("en", "in class, not as homework", ("or set it as homework", "or set as homework", "as homework or")),
-    ("ko", "과제로 내지 않고 수업 중에", ("과제로 제시", "과제나 다음 시간", "과제로 내고")),
-])
+@pytest.mark.parametrize(
+    "locale, rule, old",
+    [
+        ("en", "in class, not as homework", ("or set it as homework", "or set as homework", "as homework or")),
+        ("ko", "과제로 내지 않고 수업 중에", ("과제로 제시", "과제나 다음 시간", "과제로 내고")),
+    ],
+)
 def test_sensitive_teacher_guides_keep_the_quiz_in_class(locale, rule, old):
     for module in (m for m in REAL.modules if m.sensitive):
         guide = str(module.guide(locale))

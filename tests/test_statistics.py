@@ -1,4 +1,5 @@
 """School-admin statistics (small numbers suppressed) and the read-only audit trail."""
+
 import hashlib
 import re
 import secrets
@@ -17,18 +18,27 @@ from app.reports import crypto as reports_crypto
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
-def make_report(app, school, created, category="bullying", acknowledged=None, closed=None, status=None,
-                receipt=None):
+def make_report(app, school, created, category="bullying", acknowledged=None, closed=None, status=None, receipt=None):
     """A report row built by hand, dates set explicitly. Returns (id, ref, receipt)."""
     receipt = receipt or reports_crypto.new_receipt()
     with app.app_context():
         report = Report(
-            school_id=school.id, receipt_hash=reports_crypto.keyed_hash(receipt),
+            school_id=school.id,
+            receipt_hash=reports_crypto.keyed_hash(receipt),
             submission_hash=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
-            category=category, affected="friend", urgent=False, wants=[], consent_parents="yes",
-            consent_police="no", what_enc=reports_crypto.encrypt("what happened"),
-            where_enc=reports_crypto.encrypt("a chat"), when_enc=reports_crypto.encrypt("yesterday"),
-            created_at=created, last_activity_at=created, acknowledged_at=acknowledged, closed_at=closed,
+            category=category,
+            affected="friend",
+            urgent=False,
+            wants=[],
+            consent_parents="yes",
+            consent_police="no",
+            what_enc=reports_crypto.encrypt("what happened"),
+            where_enc=reports_crypto.encrypt("a chat"),
+            when_enc=reports_crypto.encrypt("yesterday"),
+            created_at=created,
+            last_activity_at=created,
+            acknowledged_at=acknowledged,
+            closed_at=closed,
             status=status or ("closed" if closed else "acknowledged" if acknowledged else "new"),
         )
         report.assign_ref()
@@ -97,8 +107,13 @@ def test_statistics_show_the_numbers_and_hide_small_ones(admin_client, data_set)
 def test_median_and_share_need_five_reports(app, admin_client, school):
     now = utcnow()
     for n in range(4):
-        make_report(app, school, now - timedelta(days=2, hours=n), acknowledged=now - timedelta(days=1),
-                    closed=now - timedelta(hours=1))
+        make_report(
+            app,
+            school,
+            now - timedelta(days=2, hours=n),
+            acknowledged=now - timedelta(days=1),
+            closed=now - timedelta(hours=1),
+        )
     page = text(admin_client.get("/admin/statistics"))
     assert re.search(r'id="median-ack">not enough reports to show<', page)
     assert re.search(r'id="closed-share">not enough reports to show<', page)
@@ -152,12 +167,19 @@ def test_nav_links_for_school_admins(admin_client):
 
 # --- the audit trail ---------------------------------------------------------------------------
 
+
 def add_events(app, school, count, action="view", ref="R-AAAA", actor_name="Ms Kim", start=None):
     start = start or datetime(2024, 5, 1, tzinfo=UTC)
     with app.app_context():
         db.session.add_all(
-            AuditEvent(school_id=school.id, report_ref=ref, actor_name=actor_name, action=action,
-                       detail=f"line {n}", created_at=start + timedelta(minutes=n))
+            AuditEvent(
+                school_id=school.id,
+                report_ref=ref,
+                actor_name=actor_name,
+                action=action,
+                detail=f"line {n}",
+                created_at=start + timedelta(minutes=n),
+            )
             for n in range(count)
         )
         db.session.commit()
@@ -165,13 +187,22 @@ def add_events(app, school, count, action="view", ref="R-AAAA", actor_name="Ms K
 
 def audit_rows(page: str) -> list[list[str]]:
     body = re.search(r'<table id="audit-table">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
-    return [re.findall(r"<t[hd][^>]*>(?:<time[^>]*>)?([^<]*)", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [
+        re.findall(r"<t[hd][^>]*>(?:<time[^>]*>)?([^<]*)", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 def test_audit_lists_the_schools_events_newest_first(app, admin_client, school, other_school):
     add_events(app, school, 2, action="note", ref="R-AAAA", actor_name="Ms Kim")
-    add_events(app, school, 1, action="purged", ref="R-BBBB", actor_name="system",
-               start=datetime(2024, 6, 1, 0, 30, tzinfo=UTC))
+    add_events(
+        app,
+        school,
+        1,
+        action="purged",
+        ref="R-BBBB",
+        actor_name="system",
+        start=datetime(2024, 6, 1, 0, 30, tzinfo=UTC),
+    )
     add_events(app, other_school, 3, action="message", ref="R-CCCC", actor_name="Mr Other")
     response = admin_client.get("/admin/audit")
     page = text(response)

@@ -1,5 +1,6 @@
 """Teaching with Dari: a new teacher's guided start, cautious item analysis, students' to-do list and
 retrying missed questions, printables and slides, dates in the reader's language, heading order."""
+
 import itertools
 import re
 from datetime import timedelta
@@ -23,7 +24,7 @@ def teacher(factory, school):
 
 
 def heading_levels(page: str) -> list[int]:
-    main = page.split('<main', 1)[1].split("</main>", 1)[0]
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
     return [int(n) for n in re.findall(r"<h([1-6])[\s>]", main)]
 
 
@@ -36,17 +37,24 @@ def assert_no_heading_jumps(page: str) -> None:
 
 # --- guided start -----------------------------------------------------------------------------------
 
+
 def checklist(page: str) -> list[tuple[str, str]]:
     section = page.split('class="card getting-started"')[1].split("</section>")[0]
-    return re.findall(r'<li class="(is-done|is-todo)[^"]*">.*?(?:<a[^>]*>|<span class="step-label">)([^<]+)<', section, re.S)
+    return re.findall(
+        r'<li class="(is-done|is-todo)[^"]*">.*?(?:<a[^>]*>|<span class="step-label">)([^<]+)<', section, re.S
+    )
 
 
 def test_new_teacher_sees_a_checklist_that_ticks_itself(app, as_user, factory, school, teacher):
     client = as_user(teacher)
     page = text(client.get("/"))
-    assert checklist(page) == [("is-todo", "Create a class"), ("is-todo", "Add your students"),
-                               ("is-todo", "Print their login cards"), ("is-todo", "Assign a module"),
-                               ("is-todo", "See the class dashboard")]
+    assert checklist(page) == [
+        ("is-todo", "Create a class"),
+        ("is-todo", "Add your students"),
+        ("is-todo", "Print their login cards"),
+        ("is-todo", "Assign a module"),
+        ("is-todo", "See the class dashboard"),
+    ]
     assert '<a class="button small primary" href="/classes/new">Create a class</a>' in page
 
     response = client.post("/classes/new", data={"name": "2-3", "school_year": "2026", "locale": "ko"})
@@ -60,8 +68,9 @@ def test_new_teacher_sees_a_checklist_that_ticks_itself(app, as_user, factory, s
     assert "Your students have their login cards." in text(client.get(f"/classes/{class_id}"))
 
     # The cards page assigns to the whole class in one submit.
-    response = client.post(f"/classes/{class_id}/assignments",
-                           data={"modules": "sample-consent", "audience": "class", "due_date": ""})
+    response = client.post(
+        f"/classes/{class_id}/assignments", data={"modules": "sample-consent", "audience": "class", "due_date": ""}
+    )
     assert response.status_code == 302
     page = text(client.get("/"))
     assert [s for s, _ in checklist(page)] == ["is-done"] * 4 + ["is-todo"]
@@ -71,8 +80,12 @@ def test_new_teacher_sees_a_checklist_that_ticks_itself(app, as_user, factory, s
     with app.app_context():
         from app.models import Enrollment, User
 
-        student_id = db.session.scalar(db.select(Enrollment.user_id).join(User, User.id == Enrollment.user_id)
-                                       .where(User.role == Role.STUDENT).limit(1))
+        student_id = db.session.scalar(
+            db.select(Enrollment.user_id)
+            .join(User, User.id == Enrollment.user_id)
+            .where(User.role == Role.STUDENT)
+            .limit(1)
+        )
     lesson(app, type("S", (), {"id": student_id}), "sample-consent")
     assert "getting-started" not in text(client.get("/"))  # all done: the checklist goes away
 
@@ -92,6 +105,7 @@ def test_cards_page_offers_only_modules_not_yet_assigned(app, as_user, school, t
 
 
 # --- item analysis minimum -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def few_answers(app, factory, school, teacher):
@@ -124,6 +138,7 @@ def test_item_analysis_names_the_most_missed_once_enough_answered(app, as_user, 
 
 
 # --- students ----------------------------------------------------------------------------------------
+
 
 def test_student_to_do_list_shows_new_overdue_minutes_and_progress(app, as_user, factory, school, teacher):
     student = factory.user(school, Role.STUDENT)
@@ -175,8 +190,12 @@ def test_retry_the_questions_you_missed(app, as_user, missed):
     checked = text(client.post(url, data={"q-photo-vs-post": "disagree", "q-silence": "true"}))
     assert "1 of 2 right this time." in checked and "Why:" in checked
     with app.app_context():  # practice is not an attempt
-        assert db.session.scalar(db.select(db.func.count()).select_from(QuizAttempt)
-                                 .where(QuizAttempt.user_id == student.id)) == 1
+        assert (
+            db.session.scalar(
+                db.select(db.func.count()).select_from(QuizAttempt).where(QuizAttempt.user_id == student.id)
+            )
+            == 1
+        )
 
 
 def test_retry_refuses_tampering_and_other_students_attempts(as_user, factory, school, missed):
@@ -190,11 +209,16 @@ def test_retry_refuses_tampering_and_other_students_attempts(as_user, factory, s
 
 # --- printables and slides ------------------------------------------------------------------------
 
+
 def test_handout_has_key_ideas_scenario_and_help_lines_in_the_chosen_language(as_user, teacher):
     client = as_user(teacher)
     page = text(client.get("/learn/sample-consent/handout"))
     printable = page.split('<article class="printable"')[1]
-    assert "Key ideas" in printable and "The scenario: what would you do?" in printable and "Where to get help" in printable
+    assert (
+        "Key ideas" in printable
+        and "The scenario: what would you do?" in printable
+        and "Where to get help" in printable
+    )
     assert "/report" in printable and 'href="/learn/sample-consent/handout?lang=ko"' in page
     assert "print.css" in page
     korean = text(client.get("/learn/sample-consent/handout?lang=ko"))
@@ -232,12 +256,15 @@ def test_printables_are_for_staff_only(as_user, factory, school, path):
 
 # --- dates, contexts, headings ---------------------------------------------------------------------
 
+
 def test_due_dates_read_in_korean_without_english_am_pm(app, as_user, school, teacher, factory):
     student = factory.user(school, Role.STUDENT)
     class_id = make_class(app, school, [teacher, student])
     assign(app, class_id, "sample-consent", due_in_days=3)
-    for page in (text(as_user(teacher).get(f"/classes/{class_id}/dashboard?lang=ko")),
-                 text(as_user(student).get("/?lang=ko"))):
+    for page in (
+        text(as_user(teacher).get(f"/classes/{class_id}/dashboard?lang=ko")),
+        text(as_user(student).get("/?lang=ko")),
+    ):
         assert re.search(r"마감 \d{4}\. \d{1,2}\. \d{1,2}\. \d{2}:\d{2}", page)
         assert not re.search(r"마감 [^<]*[AP]M", page)
 

@@ -1,5 +1,6 @@
 """Two-step login secrets are encrypted with the report keys: a database dump alone cannot mint
 login codes, and `flask reports rotate-keys` moves them to a new key like the reports."""
+
 import base64
 
 import pyotp
@@ -64,12 +65,15 @@ def test_the_migration_encrypts_secrets_already_stored(app_factory, tmp_path):
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         upgrade(revision="c3a9d4e6f8b2")
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO schools (id, name, code, default_locale, timezone, created_at) "
-                                 "VALUES (1, 'Alpha', 'ALPHA', 'en', 'Asia/Seoul', CURRENT_TIMESTAMP)")
+            conn.exec_driver_sql(
+                "INSERT INTO schools (id, name, code, default_locale, timezone, created_at) "
+                "VALUES (1, 'Alpha', 'ALPHA', 'en', 'Asia/Seoul', CURRENT_TIMESTAMP)"
+            )
             conn.exec_driver_sql(
                 "INSERT INTO users (id, school_id, role, email, display_name, password_hash, active, "  # noqa: S608 - fixed values
                 "must_change_password, totp_secret, failed_logins, session_version, created_at) VALUES "
-                f"(1, 1, 'counselor', 'c@alpha.example', 'C', 'x', true, false, '{secret}', 0, 1, CURRENT_TIMESTAMP)")
+                f"(1, 1, 'counselor', 'c@alpha.example', 'C', 'x', true, false, '{secret}', 0, 1, CURRENT_TIMESTAMP)"
+            )
         upgrade()
         stored = db.session.scalar(select(User.totp_secret_enc))
         assert secret not in stored and reports_crypto.decrypt(stored) == secret

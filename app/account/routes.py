@@ -1,4 +1,5 @@
 """A signed-in user's own account: password and two-factor codes."""
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
@@ -57,9 +58,7 @@ def two_factor():
         if codes is not None:
             session.pop(ENROL_KEY, None)
             db.session.commit()
-            return render_template(
-                "auth/recovery_codes.html", codes=codes, next_url=url_for("account.two_factor")
-            )
+            return render_template("auth/recovery_codes.html", codes=codes, next_url=url_for("account.two_factor"))
         form.code.errors.append(_("That code is not right. Check the time on your phone and try again."))
     uri = totp.provisioning_uri(secret, current_user)
     return render_template(
@@ -107,8 +106,15 @@ def disable_two_factor():
 
 
 # Pages a user with a temporary password may still reach: the change itself, and ways out or to help.
-_OPEN_WHILE_TEMPORARY = {"account.password", "auth.logout", "static", "main.help_page", "main.set_language",
-                         "reports.start", "reports.step"}
+_OPEN_WHILE_TEMPORARY = {
+    "account.password",
+    "auth.logout",
+    "static",
+    "main.help_page",
+    "main.set_language",
+    "reports.start",
+    "reports.step",
+}
 
 
 @bp.before_app_request

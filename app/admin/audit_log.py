@@ -1,6 +1,7 @@
 """The school's audit trail, read-only: who did what to which case, newest first. There are no
 routes that change it (the model refuses updates and deletes too). Looking at it is itself
 recorded, as "audit_viewed"."""
+
 import re
 
 from flask import abort, render_template, request
@@ -51,7 +52,7 @@ def action_label(action: str) -> str:
 
 
 def normalize_ref(value: str | None) -> str | None:
-    """"r-7kq2", " R-7KQ2 " and "7KQ2" all mean R-7KQ2; empty means no filter."""
+    """ "r-7kq2", " R-7KQ2 " and "7KQ2" all mean R-7KQ2; empty means no filter."""
     value = re.sub(r"\s+", "", value or "").upper()
     if not value:
         return None
@@ -114,11 +115,17 @@ def audit_trail():
     ref = form.ref_value if valid else None
     action = form.action.data or None
     page = max(request.args.get("page", 1, type=page_number) or 1, 1)
-    events = db.paginate(events_query(school_id, ref, action), page=page, per_page=PAGE_SIZE,
-                         error_out=False, count=True) if valid else None
+    events = (
+        db.paginate(events_query(school_id, ref, action), page=page, per_page=PAGE_SIZE, error_out=False, count=True)
+        if valid
+        else None
+    )
     audit.record("audit_viewed", detail=filter_detail(ref, action, page))
     db.session.commit()
     return render_template(
-        "admin/audit.html", form=form, events=events, action_label=action_label,
+        "admin/audit.html",
+        form=form,
+        events=events,
+        action_label=action_label,
         filters={"ref": ref, "action": action},
     ), (200 if valid else 422)

@@ -1,4 +1,5 @@
 """School admins manage their school's people: invites, deactivation, password and 2FA resets."""
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -47,7 +48,10 @@ def invites():
             form.email.errors.append(_("Someone already has an account with this email."))
         else:
             invite, token = Invite.issue(
-                current_user.school_id, form.role.data, email, current_user.id,
+                current_user.school_id,
+                form.role.data,
+                email,
+                current_user.id,
                 current_app.config["INVITE_TTL_HOURS"],
             )
             db.session.add(invite)
@@ -55,14 +59,14 @@ def invites():
             new_link = url_for("auth.accept_invite", token=token, _external=True)
             form = InviteForm(formdata=None)
     pending = db.session.scalars(
-        select(Invite)
-        .where(Invite.school_id == current_user.school_id)
-        .order_by(Invite.created_at.desc())
-        .limit(100)
+        select(Invite).where(Invite.school_id == current_user.school_id).order_by(Invite.created_at.desc()).limit(100)
     ).all()
     status = 422 if form.errors else 200
     return render_template(
-        "admin/invites.html", form=form, invites=pending, new_link=new_link,
+        "admin/invites.html",
+        form=form,
+        invites=pending,
+        new_link=new_link,
         ttl=current_app.config["INVITE_TTL_HOURS"],
     ), status
 
@@ -134,8 +138,10 @@ def reset_two_factor(user_id: int):
     audit.record_account_action("two_factor_reset", user)
     db.session.commit()
     flash(
-        _("Two-step login for %(name)s was reset. They will set it up again at their next login.",
-          name=user.display_name),
+        _(
+            "Two-step login for %(name)s was reset. They will set it up again at their next login.",
+            name=user.display_name,
+        ),
         "success",
     )
     return redirect(url_for("admin.people"))

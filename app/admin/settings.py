@@ -1,5 +1,6 @@
 """A school admin's report settings: the emergency contact shown to reporters, how long an urgent
 report may wait, how long closed cases are kept, and which counselors receive each category."""
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,11 +22,13 @@ from app.models import Category, Role, RoutingRule, School, User
 
 def school_counselors(school_id: int) -> list[User]:
     """Every counselor of the school, turned-off accounts included (the page says which)."""
-    return list(db.session.scalars(
-        select(User)
-        .where(User.school_id == school_id, User.role == Role.COUNSELOR)
-        .order_by(User.display_name, User.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.school_id == school_id, User.role == Role.COUNSELOR)
+            .order_by(User.display_name, User.id)
+        )
+    )
 
 
 def stored_routing(school_id: int) -> dict[str, set[int]]:

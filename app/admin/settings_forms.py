@@ -1,5 +1,6 @@
 """The school admin's report settings: contact and timing (a form), and per-category routing
 (checkboxes drawn by the template and checked here against the school's active counselors)."""
+
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -46,8 +47,12 @@ class ReportSettingsForm(FlaskForm):
     emergency_contact = StringField(
         _l("School emergency contact (optional)"),
         filters=[_strip_or_none],
-        validators=[Length(max=CONTACT_MAX, message=_l(
-            "Please keep the emergency contact to %(max)d characters or fewer.", max=CONTACT_MAX))],
+        validators=[
+            Length(
+                max=CONTACT_MAX,
+                message=_l("Please keep the emergency contact to %(max)d characters or fewer.", max=CONTACT_MAX),
+            )
+        ],
     )
     urgent_ack_minutes = _whole_number(_l("Minutes to acknowledge an urgent report (optional)"))
     retention_days = _whole_number(_l("Days to keep closed cases (optional)"))

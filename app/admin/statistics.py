@@ -2,6 +2,7 @@
 acknowledged, and how many are closed. Small numbers are never shown: any count from 1 to 4 reads
 "fewer than 5", and a median or a percentage needs at least 5 reports behind it, so no report and
 no reporter can be singled out. Purged reports still count: their rows (without text) stay."""
+
 import statistics as pystats
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -84,8 +85,9 @@ def reports_per_category(school_id: int) -> dict[str, tuple[int, int]]:
 def acknowledge_seconds(school_id: int) -> list[float]:
     """How long each acknowledged report waited, in seconds: one query, the median is taken here."""
     rows = db.session.execute(
-        select(Report.created_at, Report.acknowledged_at)
-        .where(Report.school_id == school_id, Report.acknowledged_at.is_not(None))
+        select(Report.created_at, Report.acknowledged_at).where(
+            Report.school_id == school_id, Report.acknowledged_at.is_not(None)
+        )
     )
     return [max((acked - created).total_seconds(), 0.0) for created, acked in rows if acked is not None]
 
@@ -118,8 +120,10 @@ class Summary:
 def summarize(school: School, now: datetime | None = None) -> Summary:
     now = now or utcnow()
     locale = get_locale()
-    months = [(format_skeleton("yMMMM", day, locale=locale), shown_count(count))
-              for day, count in reports_per_month(school, now)]
+    months = [
+        (format_skeleton("yMMMM", day, locale=locale), shown_count(count))
+        for day, count in reports_per_month(school, now)
+    ]
     per_category = reports_per_category(school.id)
     categories = [(str(CATEGORY_LABELS[c]), shown_count(per_category[c.value][0])) for c in Category]
     total = sum(count for count, _closed in per_category.values())
@@ -137,5 +141,4 @@ def summarize(school: School, now: datetime | None = None) -> Summary:
 @admin_only
 def statistics():
     school = db.session.get_one(School, current_user.school_id)
-    return render_template("admin/statistics.html", school=school, summary=summarize(school),
-                           threshold=THRESHOLD)
+    return render_template("admin/statistics.html", school=school, summary=summarize(school), threshold=THRESHOLD)

@@ -1,4 +1,5 @@
 """Logging in and out, the second step for staff, and accepting an invite."""
+
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -77,7 +78,8 @@ def login():
     return _password_login(
         StudentLoginForm(next=auth_session.next_param()),
         lambda f: auth_session.find_student(f.school_code.data, f.username.data),
-        "auth/login_student.html", student=True,
+        "auth/login_student.html",
+        student=True,
     )
 
 
@@ -87,7 +89,8 @@ def login_staff():
     return _password_login(
         StaffLoginForm(next=auth_session.next_param()),
         lambda f: auth_session.find_staff(f.email.data),
-        "auth/login_staff.html", student=False,
+        "auth/login_staff.html",
+        student=False,
     )
 
 

@@ -1,4 +1,5 @@
 """Turning a session into a user, and a checked password into a logged-in session."""
+
 from datetime import timedelta
 from urllib.parse import urlsplit
 

@@ -1,4 +1,5 @@
 """Time-based one-time codes (RFC 6238) via pyotp, with replay protection."""
+
 import hmac
 import re
 import time

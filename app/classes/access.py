@@ -1,4 +1,5 @@
 """Who may see and change a class. The one place that answers it."""
+
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import exists, select
@@ -15,9 +16,11 @@ def teaches(classroom_id: int, user_id: int) -> bool:
     """Asked once per request per class: class_or_404 and can_manage both ask on most pages."""
     known = g.setdefault("dari_teaches", {})
     if (classroom_id, user_id) not in known:
-        known[classroom_id, user_id] = bool(db.session.scalar(
-            select(exists().where(Enrollment.classroom_id == classroom_id, Enrollment.user_id == user_id))
-        ))
+        known[classroom_id, user_id] = bool(
+            db.session.scalar(
+                select(exists().where(Enrollment.classroom_id == classroom_id, Enrollment.user_id == user_id))
+            )
+        )
     return known[classroom_id, user_id]
 
 

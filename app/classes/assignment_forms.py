@@ -2,6 +2,7 @@
 
 Due dates are typed in the school's time zone and stored in UTC. Routes check the ids a form
 sends against what the page offered before these forms run (anything else is a 400)."""
+
 from collections.abc import Mapping
 from datetime import UTC, datetime, time
 from types import MappingProxyType
@@ -36,11 +37,14 @@ class AssignmentForm(FlaskForm):
     previous_due: datetime | None = None
 
     due_date = DateField(
-        _l("Due date (optional)"), validators=[Optional()],
+        _l("Due date (optional)"),
+        validators=[Optional()],
         invalid_value_message=_l("Enter the date as year-month-day, for example 2026-12-01."),
     )
     due_time = TimeField(
-        _l("Time (optional)"), format=["%H:%M", "%H:%M:%S"], validators=[Optional()],
+        _l("Time (optional)"),
+        format=["%H:%M", "%H:%M:%S"],
+        validators=[Optional()],
         invalid_value_message=_l("Enter the time as hours:minutes, for example 09:00."),
     )
     audience = RadioField(
@@ -64,10 +68,12 @@ class AssignmentForm(FlaskForm):
             return  # the time field names its own problem
         moment = self.due_moment()
         if moment is not None and moment != self.previous_due and moment <= utcnow():
-            raise ValidationError(_(
-                "The due date %(when)s has already passed. Choose a later date or time.",
-                when=school_time(moment),
-            ))
+            raise ValidationError(
+                _(
+                    "The due date %(when)s has already passed. Choose a later date or time.",
+                    when=school_time(moment),
+                )
+            )
 
     def validate_due_time(self, field):
         if field.data is not None and self.due_date.data is None and not self.due_date.raw_data:
@@ -98,10 +104,12 @@ class AssignForm(AssignmentForm):
             raise ValidationError(_("Choose at least one module."))
         taken = [self.already[m] for m in field.data if m in self.already]
         if taken:
-            raise ValidationError(_(
-                "Already assigned to this class: %(titles)s. Change it from its own page instead.",
-                titles=", ".join(taken),
-            ))
+            raise ValidationError(
+                _(
+                    "Already assigned to this class: %(titles)s. Change it from its own page instead.",
+                    titles=", ".join(taken),
+                )
+            )
 
 
 class ExcuseForm(FlaskForm):

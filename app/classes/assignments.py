@@ -1,4 +1,5 @@
 """Teachers put modules in front of a class: assign, change, remove, and excuse a student."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
@@ -22,11 +23,14 @@ def title_of(module_id: str) -> str:
 
 def class_assignments(classroom: Classroom) -> list[Assignment]:
     """The class's assignments with their chosen students and excusals: three queries."""
-    return list(db.session.scalars(
-        select(Assignment).where(Assignment.classroom_id == classroom.id)
-        .options(selectinload(Assignment.chosen), selectinload(Assignment.excusals))
-        .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.classroom_id == classroom.id)
+            .options(selectinload(Assignment.chosen), selectinload(Assignment.excusals))
+            .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.id)
+        )
+    )
 
 
 def assignment_or_404(classroom: Classroom, assignment_id: int) -> Assignment:
@@ -78,8 +82,14 @@ def assignments(class_id: int):
             return redirect(url_for("classes.assignments", class_id=classroom.id))
         status = 422
     return render_template(
-        "classes/assignments.html", classroom=classroom, assignments=existing, offered=offered, form=form,
-        students=students, manage=manage, title_of=title_of,
+        "classes/assignments.html",
+        classroom=classroom,
+        assignments=existing,
+        offered=offered,
+        form=form,
+        students=students,
+        manage=manage,
+        title_of=title_of,
     ), status
 
 
@@ -87,18 +97,21 @@ def _create(classroom: Classroom, form: AssignForm) -> bool:
     """All chosen modules in one transaction, or none."""
     due_at, chosen = form.due_moment(), form.chosen_ids
     for module_id in dict.fromkeys(form.modules.data):  # a module sent twice is assigned once
-        assignment = Assignment(classroom_id=classroom.id, module_id=module_id, due_at=due_at,
-                                created_by_id=current_user.id)
+        assignment = Assignment(
+            classroom_id=classroom.id, module_id=module_id, due_at=due_at, created_by_id=current_user.id
+        )
         assignment.chosen = [AssignmentStudent(user_id=uid) for uid in sorted(chosen)]
         db.session.add(assignment)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        form.modules.errors.append(_(
-            "One of these modules was just assigned to this class from another page. Nothing was saved: "
-            "check the list and try again."
-        ))
+        form.modules.errors.append(
+            _(
+                "One of these modules was just assigned to this class from another page. Nothing was saved: "
+                "check the list and try again."
+            )
+        )
         return False
     return True
 
@@ -139,8 +152,13 @@ def as_it_is(assignment: Assignment, tz) -> dict:
 
 def render_edit(classroom, assignment, students, form, excuse_form=None, excuse_for=None, status=200):
     return render_template(
-        "classes/assignment_edit.html", classroom=classroom, assignment=assignment, students=students,
-        form=form, excuse_form=excuse_form or ExcuseForm(formdata=None), excuse_for=excuse_for,
+        "classes/assignment_edit.html",
+        classroom=classroom,
+        assignment=assignment,
+        students=students,
+        form=form,
+        excuse_form=excuse_form or ExcuseForm(formdata=None),
+        excuse_for=excuse_for,
         excusals={e.user_id: e for e in assignment.excusals},
         title=title_of(assignment.module_id),
     ), status
@@ -178,8 +196,9 @@ def excuse(class_id: int, assignment_id: int):
         students = students_of(classroom.id)
         edit_form = AssignmentForm(formdata=None, data=as_it_is(assignment, current_user.school.tz))
         edit_form.students.choices = _student_choices(students)
-        return render_edit(classroom, assignment, students, edit_form,
-                           excuse_form=form, excuse_for=student.id, status=422)
+        return render_edit(
+            classroom, assignment, students, edit_form, excuse_form=form, excuse_for=student.id, status=422
+        )
     note = (form.note.data or "").strip() or None
     excusal = next((e for e in assignment.excusals if e.user_id == student.id), None)
     if excusal is None:
@@ -187,10 +206,17 @@ def excuse(class_id: int, assignment_id: int):
     else:
         excusal.note = note
     db.session.commit()
-    flash(_("%(name)s is excused from %(title)s and will get an alternative activity.",
-            name=student.display_name, title=title_of(assignment.module_id)), "success")
-    return redirect(url_for("classes.edit_assignment", class_id=classroom.id, assignment_id=assignment.id,
-                            _anchor="excusals"))
+    flash(
+        _(
+            "%(name)s is excused from %(title)s and will get an alternative activity.",
+            name=student.display_name,
+            title=title_of(assignment.module_id),
+        ),
+        "success",
+    )
+    return redirect(
+        url_for("classes.edit_assignment", class_id=classroom.id, assignment_id=assignment.id, _anchor="excusals")
+    )
 
 
 @bp.route("/classes/<int:class_id>/assignments/<int:assignment_id>/unexcuse", methods=["POST"])
@@ -201,7 +227,14 @@ def unexcuse(class_id: int, assignment_id: int):
         abort(400)
     assignment.excusals = [e for e in assignment.excusals if e.user_id != student.id]
     db.session.commit()
-    flash(_("%(name)s is no longer excused from %(title)s.",
-            name=student.display_name, title=title_of(assignment.module_id)), "success")
-    return redirect(url_for("classes.edit_assignment", class_id=classroom.id, assignment_id=assignment.id,
-                            _anchor="excusals"))
+    flash(
+        _(
+            "%(name)s is no longer excused from %(title)s.",
+            name=student.display_name,
+            title=title_of(assignment.module_id),
+        ),
+        "success",
+    )
+    return redirect(
+        url_for("classes.edit_assignment", class_id=classroom.id, assignment_id=assignment.id, _anchor="excusals")
+    )

@@ -1,12 +1,12 @@
 """What a class learned: the progress grid, its CSV, quiz item analysis and one student's record.
 Teachers of the class and school admins (read-only) may look; the rules live in progress.py."""
+
 import csv
 import io
 from typing import NamedTuple
 
 from flask import Response, abort, current_app, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext, pgettext
+from flask_babel import gettext as _, ngettext, pgettext
 from markupsafe import Markup, escape
 from werkzeug.utils import secure_filename
 
@@ -31,9 +31,16 @@ def dashboard(class_id: int):
     student_url = url_for("classes.student_detail", class_id=classroom.id, student_id=0).removesuffix("0")
     rows = grid(progress.sorted_rows(board, sort), labels)
     return render_template(
-        "classes/dashboard.html", classroom=classroom, board=board, grid=rows,
-        totals=[totals(column) for column in board.columns], student_url=student_url, sort=sort,
-        status_text=labels, locale=locale(), can_manage=can_manage(classroom),
+        "classes/dashboard.html",
+        classroom=classroom,
+        board=board,
+        grid=rows,
+        totals=[totals(column) for column in board.columns],
+        student_url=student_url,
+        sort=sort,
+        status_text=labels,
+        locale=locale(),
+        can_manage=can_manage(classroom),
     )
 
 
@@ -42,14 +49,22 @@ def grid(rows: list[progress.Row], labels: "StatusText") -> list[tuple]:
     (student id, name, username, modules done, done %, overdue count, cells), a cell being
     (css class, status, score, overdue)."""
     return [
-        (row.student.id, row.student.display_name, row.student.username or "", labels.of(row.done, row.assigned),
-         progress.percent(row.done, row.assigned), row.overdue, [labels.cell(cell) for cell in row.cells])
+        (
+            row.student.id,
+            row.student.display_name,
+            row.student.username or "",
+            labels.of(row.done, row.assigned),
+            progress.percent(row.done, row.assigned),
+            row.overdue,
+            [labels.cell(cell) for cell in row.cells],
+        )
         for row in rows
     ]
 
 
 class Total(NamedTuple):
     """One module's totals row, in words: the bar's text is what screen readers get."""
+
     done: str
     percent: int
     counts: str
@@ -64,13 +79,15 @@ def totals(column: progress.Column) -> Total:
         (name, n, ngettext("%(num)d student", "%(num)d students", n), progress.percent(n, column.assigned))
         for name, n in zip(names, column.bands, strict=True)
     ]
-    average = (_("No quiz scores yet") if column.average is None
-               else _("Average best score %(score)d%%", score=column.average))
+    average = (
+        _("No quiz scores yet") if column.average is None else _("Average best score %(score)d%%", score=column.average)
+    )
     return Total(
         _("%(done)d of %(assigned)d done", done=column.done, assigned=column.assigned),
         progress.percent(column.done, column.assigned),
         _("%(in_progress)d in progress, %(overdue)d overdue", in_progress=column.in_progress, overdue=column.overdue),
-        average, bands,
+        average,
+        bands,
     )
 
 
@@ -87,7 +104,8 @@ def dashboard_csv(class_id: int):
     name = secure_filename(classroom.name) or "class"
     filename = f"dari-{name}-{classroom.id}-progress-{utcnow():%Y-%m-%d}.csv"
     return Response(
-        out.getvalue(), mimetype="text/csv",
+        out.getvalue(),
+        mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -99,15 +117,21 @@ def _csv_lines(board: progress.Dashboard):
     header = [_("Student"), _("Username"), _("Modules done"), _("Modules assigned"), _("Modules overdue")]
     for column in board.columns:
         title = column.module.lesson(lang).meta.title
-        header += [_("%(module)s: status", module=title), _("%(module)s: best score (%%)", module=title),
-                   _("%(module)s: overdue", module=title)]
+        header += [
+            _("%(module)s: status", module=title),
+            _("%(module)s: best score (%%)", module=title),
+            _("%(module)s: overdue", module=title),
+        ]
     yield header
     flag = {True: pgettext("overdue in the CSV", "Yes"), False: pgettext("overdue in the CSV", "No")}
     for row in board.rows:
         line = [row.student.display_name, row.student.username or "", row.done, row.assigned, row.overdue]
         for cell in row.cells:
-            line += [status_text(cell, with_overdue=True), "" if cell.best is None else cell.best,
-                     flag[cell.overdue] if cell.counts else ""]
+            line += [
+                status_text(cell, with_overdue=True),
+                "" if cell.best is None else cell.best,
+                flag[cell.overdue] if cell.counts else "",
+            ]
         yield line
 
 
@@ -127,8 +151,13 @@ def items(class_id: int, module_id: str):
     analysis = progress.item_analysis(classroom.id, module)
     minimum = current_app.config["ITEM_ANALYSIS_MIN_ANSWERS"]
     return render_template(
-        "classes/items.html", classroom=classroom, module=module, lesson=module.lesson(locale()),
-        items=analysis, most_missed=progress.most_missed(analysis, minimum), minimum=minimum,
+        "classes/items.html",
+        classroom=classroom,
+        module=module,
+        lesson=module.lesson(locale()),
+        items=analysis,
+        most_missed=progress.most_missed(analysis, minimum),
+        minimum=minimum,
         students=max((i.first for i in analysis), default=0),
     )
 
@@ -139,8 +168,12 @@ def student_detail(class_id: int, student_id: int):
     classroom = class_or_404(class_id, manage=False)
     student = student_in_class_or_404(classroom, student_id)
     return render_template(
-        "classes/student.html", classroom=classroom, student=student, locale=locale(),
-        record=progress.student_record(classroom.id, student.id), status_text=StatusText(),
+        "classes/student.html",
+        classroom=classroom,
+        student=student,
+        locale=locale(),
+        record=progress.student_record(classroom.id, student.id),
+        status_text=StatusText(),
     )
 
 

@@ -97,8 +97,10 @@ class JoinSignupForm(FlaskForm):
     password = new_password_field(_l("Choose a password"))
     confirm = PasswordField(
         _l("Type the password again"),
-        validators=[DataRequired(message=_l("Type the password again.")),
-                    EqualTo("password", message=_l("The two passwords are not the same."))],
+        validators=[
+            DataRequired(message=_l("Type the password again.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Create my account and join"))

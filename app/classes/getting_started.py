@@ -4,6 +4,7 @@ create a class → add students → print their login cards → assign a module 
 Login cards are shown the moment students are added (their passwords exist only then), so that step
 is done with the students; the dashboard step is done once a student has started an assigned module,
 because until then the dashboard has nothing to show. Four queries whatever the number of classes."""
+
 from dataclasses import dataclass
 
 from flask import url_for
@@ -69,9 +70,14 @@ def _facts(classroom: Classroom) -> tuple[bool, bool, bool]:
     has_students = db.session.scalar(select(exists(students)))
     assigned = select(Assignment.module_id).where(Assignment.classroom_id == classroom.id)
     has_assignment = db.session.scalar(select(exists(assigned)))
-    started = has_assignment and db.session.scalar(select(exists().where(
-        LessonProgress.user_id.in_(students), LessonProgress.module_id.in_(assigned),
-    )))
+    started = has_assignment and db.session.scalar(
+        select(
+            exists().where(
+                LessonProgress.user_id.in_(students),
+                LessonProgress.module_id.in_(assigned),
+            )
+        )
+    )
     return bool(has_students), bool(has_assignment), bool(started)
 
 
@@ -82,10 +88,19 @@ def checklist(teacher: User) -> Checklist:
         urls = {"create_class": url_for("classes.create")}
     else:
         has_students, has_assignment, started = _facts(classroom)
-        done = {"create_class": True, "add_students": has_students, "print_cards": has_students,
-                "assign": has_assignment, "dashboard": started}
+        done = {
+            "create_class": True,
+            "add_students": has_students,
+            "print_cards": has_students,
+            "assign": has_assignment,
+            "dashboard": started,
+        }
         roster = url_for("classes.roster_add", class_id=classroom.id)
-        urls = {"create_class": url_for("classes.create"), "add_students": roster, "print_cards": roster,
-                "assign": url_for("classes.assignments", class_id=classroom.id, _anchor="assign-title"),
-                "dashboard": url_for("classes.dashboard", class_id=classroom.id)}
+        urls = {
+            "create_class": url_for("classes.create"),
+            "add_students": roster,
+            "print_cards": roster,
+            "assign": url_for("classes.assignments", class_id=classroom.id, _anchor="assign-title"),
+            "dashboard": url_for("classes.dashboard", class_id=classroom.id),
+        }
     return Checklist([Step(key, str(label), done[key], urls.get(key)) for key, label in STEPS])

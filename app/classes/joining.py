@@ -1,4 +1,5 @@
 """Students join a class with its code, with an account they have or one they make here."""
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -78,16 +79,28 @@ def join_signup():
         if taken:
             signup.username.errors.append(_("That username is taken at your school. Try another."))
         else:
-            user = User(school_id=classroom.school_id, role=Role.STUDENT, username=username,
-                        display_name=signup.display_name.data.strip(), locale=classroom.locale)
+            user = User(
+                school_id=classroom.school_id,
+                role=Role.STUDENT,
+                username=username,
+                display_name=signup.display_name.data.strip(),
+                locale=classroom.locale,
+            )
             user.set_password(signup.password.data)
             db.session.add(user)
             db.session.flush()
             db.session.add(Enrollment(classroom_id=classroom.id, user_id=user.id))
             db.session.commit()
             response = finish_login(user, url_for("learn.catalogue"))  # starts a fresh session
-            flash(_("Welcome! You joined %(name)s. To log in next time you need your school code %(school)s "
-                    "and your username %(username)s.", name=classroom.name, school=classroom.school.code,
-                    username=username), "success")
+            flash(
+                _(
+                    "Welcome! You joined %(name)s. To log in next time you need your school code %(school)s "
+                    "and your username %(username)s.",
+                    name=classroom.name,
+                    school=classroom.school.code,
+                    username=username,
+                ),
+                "success",
+            )
             return response
     return render_template("classes/join_account.html", classroom=classroom, signup=signup), 422

@@ -1,5 +1,6 @@
 """What a class has learned: the dashboard grid, per-question analysis and one student's record.
 Each function runs a fixed number of queries whatever the class size (bulk IN / GROUP BY)."""
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,6 +78,7 @@ class Column:
 
 class Student(NamedTuple):
     """What the grid shows of a student: three columns, not a whole ORM object per row."""
+
     id: int
     display_name: str
     username: str | None
@@ -113,6 +115,7 @@ def percent(part: int, whole: int) -> int:
 
 # --- queries --------------------------------------------------------------------------------
 
+
 def class_students(classroom_id: int):
     """The ids of a class's students, as a subquery (teachers are enrolled too)."""
     return (
@@ -133,28 +136,36 @@ def class_columns(classroom_id: int) -> list[Column]:
     position = {m.id: n for n, m in enumerate(modules)}
     columns = [
         Column(a, modules[position[a.module_id]], a.chosen_ids, a.excused_ids)
-        for a in assignments if a.module_id in position
+        for a in assignments
+        if a.module_id in position
     ]
     return sorted(columns, key=lambda c: position[c.module.id])
 
 
 def _progress(students, module_ids: list[str]) -> dict:
     stmt = select(
-        LessonProgress.user_id, LessonProgress.module_id, LessonProgress.current_step,
-        LessonProgress.steps_done, LessonProgress.completed_at, LessonProgress.updated_at,
+        LessonProgress.user_id,
+        LessonProgress.module_id,
+        LessonProgress.current_step,
+        LessonProgress.steps_done,
+        LessonProgress.completed_at,
+        LessonProgress.updated_at,
     ).where(LessonProgress.user_id.in_(students), LessonProgress.module_id.in_(module_ids))
     return {(p.user_id, p.module_id): p for p in db.session.execute(stmt)}
 
 
 class GridProgress(NamedTuple):
     """A lesson's progress as the grid needs it: no timestamps to convert for every cell."""
+
     current_step: int
     completed_at: bool | None  # True when finished (the grid only asks whether it is None)
 
 
 def _grid_progress(students, module_ids: list[str]) -> dict:
     stmt = select(
-        LessonProgress.user_id, LessonProgress.module_id, LessonProgress.current_step,
+        LessonProgress.user_id,
+        LessonProgress.module_id,
+        LessonProgress.current_step,
         LessonProgress.completed_at.is_not(None),
     ).where(LessonProgress.user_id.in_(students), LessonProgress.module_id.in_(module_ids))
     return {(u, m): GridProgress(step, True if done else None) for u, m, step, done in db.session.execute(stmt)}
@@ -163,7 +174,10 @@ def _grid_progress(students, module_ids: list[str]) -> dict:
 def _standings(students, module_ids: list[str]) -> dict:
     stmt = (
         select(
-            QuizAttempt.user_id, QuizAttempt.module_id, func.max(QuizAttempt.score), func.count(),
+            QuizAttempt.user_id,
+            QuizAttempt.module_id,
+            func.max(QuizAttempt.score),
+            func.count(),
             func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
         )
         .where(QuizAttempt.user_id.in_(students), QuizAttempt.module_id.in_(module_ids))
@@ -248,6 +262,7 @@ def sorted_rows(board: Dashboard, sort: str) -> list[Row]:
 
 # --- one student ------------------------------------------------------------------------------
 
+
 @dataclass
 class StudentModule:
     column: Column
@@ -283,6 +298,7 @@ def student_record(classroom_id: int, student_id: int, now: datetime | None = No
 
 # --- quiz items -------------------------------------------------------------------------------
 
+
 @dataclass
 class Item:
     question: Question
@@ -312,7 +328,10 @@ def item_analysis(classroom_id: int, module: Module) -> list[Item]:
     items = {q.id: Item(q) for q in module.quiz.questions}
     stmt = (
         select(
-            QuizAnswer.item_id, QuizAnswer.chosen, QuizAnswer.correct, func.count(),
+            QuizAnswer.item_id,
+            QuizAnswer.chosen,
+            QuizAnswer.correct,
+            func.count(),
             func.sum(case((QuizAttempt.number == 1, 1), else_=0)),
         )
         .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)

@@ -1,5 +1,6 @@
 """Student accounts of a teacher-made roster: made from a list of names (all of them, or none),
 passwords reset, and the accounts the class alone holds deleted with the roster."""
+
 import csv
 import io
 import secrets
@@ -17,9 +18,42 @@ NAME_MAX = 80
 NAME_HEADERS = {"name", "display_name", "display name", "student", "이름", "학생", "학생 이름"}
 # Pseudonymous, easy to type, and unlike real names: an animal and two digits.
 WORDS = (
-    "otter", "panda", "tiger", "koala", "whale", "robin", "lynx", "heron", "bison", "camel", "eagle", "gecko",
-    "hippo", "llama", "moose", "okapi", "raven", "seal", "sloth", "swan", "tapir", "wolf", "yak", "zebra",
-    "crane", "dingo", "finch", "lemur", "mole", "newt", "owl", "puffin", "quail", "shark", "stork", "toad",
+    "otter",
+    "panda",
+    "tiger",
+    "koala",
+    "whale",
+    "robin",
+    "lynx",
+    "heron",
+    "bison",
+    "camel",
+    "eagle",
+    "gecko",
+    "hippo",
+    "llama",
+    "moose",
+    "okapi",
+    "raven",
+    "seal",
+    "sloth",
+    "swan",
+    "tapir",
+    "wolf",
+    "yak",
+    "zebra",
+    "crane",
+    "dingo",
+    "finch",
+    "lemur",
+    "mole",
+    "newt",
+    "owl",
+    "puffin",
+    "quail",
+    "shark",
+    "stork",
+    "toad",
 )
 
 
@@ -48,14 +82,18 @@ def names_from_csv(raw: bytes) -> list[str]:
         except UnicodeDecodeError:
             continue
     else:
-        raise RosterProblem(_("The file is not a text CSV file. Save it from your spreadsheet as CSV (UTF-8) and try again."))
+        raise RosterProblem(
+            _("The file is not a text CSV file. Save it from your spreadsheet as CSV (UTF-8) and try again.")
+        )
     rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     if not rows:
         raise RosterProblem(_("The file is empty."))
     header = [cell.strip().lower() for cell in rows[0]]
     column = next((i for i, cell in enumerate(header) if cell in NAME_HEADERS), None)
     if column is None:
-        raise RosterProblem(_("The first row must name the column with the students' names, for example \"name\" or \"이름\"."))
+        raise RosterProblem(
+            _('The first row must name the column with the students\' names, for example "name" or "이름".')
+        )
     names = []
     for number, row in enumerate(rows[1:], start=2):
         if column >= len(row):
@@ -69,10 +107,18 @@ def check_names(names: list[str], classroom: Classroom) -> None:
     if not names:
         raise RosterProblem(_("Add at least one name."))
     if len(names) > MAX_NAMES:
-        raise RosterProblem(_("At most %(max)d students at a time; this list has %(num)d.", max=MAX_NAMES, num=len(names)))
+        raise RosterProblem(
+            _("At most %(max)d students at a time; this list has %(num)d.", max=MAX_NAMES, num=len(names))
+        )
     too_long = [n for n in names if len(n) > NAME_MAX]
     if too_long:
-        raise RosterProblem(_("Names can be at most %(max)d characters: %(names)s", max=NAME_MAX, names=", ".join(n[:30] + "…" for n in too_long[:5])))
+        raise RosterProblem(
+            _(
+                "Names can be at most %(max)d characters: %(names)s",
+                max=NAME_MAX,
+                names=", ".join(n[:30] + "…" for n in too_long[:5]),
+            )
+        )
     seen, repeated = set(), []
     for name in names:
         key = name.casefold()
@@ -89,23 +135,35 @@ def check_names(names: list[str], classroom: Classroom) -> None:
     repeated += [n for n in names if n.casefold() in existing and n not in repeated]
     if repeated:
         raise RosterProblem(
-            _("These names appear twice (in the list or already in the class): %(names)s. "
-              "Add something to tell them apart, such as a number or an initial.",
-              names=", ".join(repeated[:10]))
+            _(
+                "These names appear twice (in the list or already in the class): %(names)s. "
+                "Add something to tell them apart, such as a number or an initial.",
+                names=", ".join(repeated[:10]),
+            )
         )
 
 
 def create_students(classroom: Classroom, names: list[str]) -> list[NewStudent]:
     """Accounts with generated usernames and passwords, enrolled in the class; the caller commits.
     Passwords exist only in the returned list: they are printed on cards and never stored."""
-    taken = {name for name in db.session.scalars(select(User.username).where(
-        User.school_id == classroom.school_id, User.username.is_not(None))) if name is not None}
+    taken = {
+        name
+        for name in db.session.scalars(
+            select(User.username).where(User.school_id == classroom.school_id, User.username.is_not(None))
+        )
+        if name is not None
+    }
     created = []
     for name in names:
         username = _free_username(taken)
         password = generate_password()
-        user = User(school_id=classroom.school_id, role=Role.STUDENT, username=username, display_name=name,
-                    locale=classroom.locale)
+        user = User(
+            school_id=classroom.school_id,
+            role=Role.STUDENT,
+            username=username,
+            display_name=name,
+            locale=classroom.locale,
+        )
         user.set_password(password)
         db.session.add(user)
         created.append(NewStudent(user, password))
@@ -135,17 +193,22 @@ def roster_deletion_plan(classroom: Classroom) -> tuple[list[User], list[User]]:
     """(students whose accounts will be deleted, students only removed because another class has them)."""
     students = list(
         db.session.scalars(
-            select(User).join(Enrollment, Enrollment.user_id == User.id)
+            select(User)
+            .join(Enrollment, Enrollment.user_id == User.id)
             .where(Enrollment.classroom_id == classroom.id, User.role == Role.STUDENT)
             .order_by(User.display_name)
         )
     )
     ids = [s.id for s in students]
-    elsewhere = set(
-        db.session.scalars(
-            select(Enrollment.user_id).where(Enrollment.user_id.in_(ids), Enrollment.classroom_id != classroom.id)
+    elsewhere = (
+        set(
+            db.session.scalars(
+                select(Enrollment.user_id).where(Enrollment.user_id.in_(ids), Enrollment.classroom_id != classroom.id)
+            )
         )
-    ) if ids else set()
+        if ids
+        else set()
+    )
     return [s for s in students if s.id not in elsewhere], [s for s in students if s.id in elsewhere]
 
 
@@ -157,6 +220,8 @@ def delete_roster(classroom: Classroom) -> tuple[int, int]:
         db.session.execute(delete(User).where(User.id.in_([s.id for s in to_delete])))
     if to_remove:
         db.session.execute(
-            delete(Enrollment).where(Enrollment.classroom_id == classroom.id, Enrollment.user_id.in_([s.id for s in to_remove]))
+            delete(Enrollment).where(
+                Enrollment.classroom_id == classroom.id, Enrollment.user_id.in_([s.id for s in to_remove])
+            )
         )
     return len(to_delete), len(to_remove)

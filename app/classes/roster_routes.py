@@ -1,5 +1,6 @@
 """The roster pages of a class: add students from a list of names, print login cards, reset a
 password, remove a student, delete the whole roster. The accounts themselves: `roster_accounts`."""
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import force_locale, gettext as _
 from markupsafe import Markup
@@ -38,12 +39,22 @@ def roster_add(class_id: int):
 def _cards(classroom, students, new: bool):
     """Login cards, in the class's language, shown once: the passwords are not kept anywhere."""
     with force_locale(classroom.locale):
-        html = render_template("classes/_cards.html", classroom=classroom, students=students,
-                               login_url=url_for("auth.login", _external=True))
+        html = render_template(
+            "classes/_cards.html",
+            classroom=classroom,
+            students=students,
+            login_url=url_for("auth.login", _external=True),
+        )
     # The card template escapes every name; Markup only stops the page template escaping it again.
     cards = Markup(html)  # noqa: S704
-    return render_template("classes/cards.html", classroom=classroom, students=students, cards=cards, new=new,
-                           offered=_unassigned_modules(classroom) if new else [])
+    return render_template(
+        "classes/cards.html",
+        classroom=classroom,
+        students=students,
+        cards=cards,
+        new=new,
+        offered=_unassigned_modules(classroom) if new else [],
+    )
 
 
 def _unassigned_modules(classroom):
@@ -68,7 +79,9 @@ def reset_student_password(class_id: int, student_id: int):
 def remove_student(class_id: int, student_id: int):
     classroom = class_or_404(class_id)
     student = student_in_class_or_404(classroom, student_id)
-    db.session.execute(delete(Enrollment).where(Enrollment.classroom_id == classroom.id, Enrollment.user_id == student.id))
+    db.session.execute(
+        delete(Enrollment).where(Enrollment.classroom_id == classroom.id, Enrollment.user_id == student.id)
+    )
     db.session.commit()
     flash(_("%(name)s is no longer in this class. Their account still exists.", name=student.display_name), "success")
     return redirect(url_for("classes.show", class_id=classroom.id))
@@ -86,10 +99,20 @@ def delete_roster(class_id: int):
         else:
             deleted, removed = roster_accounts.delete_roster(classroom)
             db.session.commit()
-            flash(_("Deleted %(deleted)d student accounts and their data; "
+            flash(
+                _(
+                    "Deleted %(deleted)d student accounts and their data; "
                     "%(removed)d students stay in their other classes.",
-                    deleted=deleted, removed=removed), "success")
+                    deleted=deleted,
+                    removed=removed,
+                ),
+                "success",
+            )
             return redirect(url_for("classes.show", class_id=classroom.id))
     return render_template(
-        "classes/delete_roster.html", classroom=classroom, form=form, to_delete=to_delete, to_remove=to_remove,
+        "classes/delete_roster.html",
+        classroom=classroom,
+        form=form,
+        to_delete=to_delete,
+        to_remove=to_remove,
     ), 422 if form.errors else 200

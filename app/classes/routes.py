@@ -1,4 +1,5 @@
 """Teachers create, edit and archive classes, manage the join code and co-teachers."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,20 +26,28 @@ from app.models.base import utcnow
 def index():
     stmt = select(Classroom).where(Classroom.school_id == current_user.school_id)
     if current_user.role == Role.TEACHER:
-        stmt = stmt.join(Enrollment, Enrollment.classroom_id == Classroom.id).where(Enrollment.user_id == current_user.id)
+        stmt = stmt.join(Enrollment, Enrollment.classroom_id == Classroom.id).where(
+            Enrollment.user_id == current_user.id
+        )
     classes = list(db.session.scalars(stmt.order_by(Classroom.school_year.desc(), Classroom.name)))
     ids = [c.id for c in classes]
-    counts = dict(
-        db.session.execute(
-            select(Enrollment.classroom_id, func.count())
-            .join(User, User.id == Enrollment.user_id)
-            .where(Enrollment.classroom_id.in_(ids), User.role == Role.STUDENT)
-            .group_by(Enrollment.classroom_id)
-        ).all()
-    ) if ids else {}
+    counts = (
+        dict(
+            db.session.execute(
+                select(Enrollment.classroom_id, func.count())
+                .join(User, User.id == Enrollment.user_id)
+                .where(Enrollment.classroom_id.in_(ids), User.role == Role.STUDENT)
+                .group_by(Enrollment.classroom_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     return render_template(
         "classes/index.html",
-        active=[c for c in classes if not c.archived], archived=[c for c in classes if c.archived], counts=counts,
+        active=[c for c in classes if not c.archived],
+        archived=[c for c in classes if c.archived],
+        counts=counts,
     )
 
 
@@ -74,11 +83,18 @@ def show(class_id: int):
     teachers = teachers_of(classroom.id)
     form = CoTeacherForm()
     form.teacher_id.choices = _co_teacher_choices(classroom, teachers)
-    has_assignments = (db.session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.classroom_id == classroom.id)) or 0) > 0
+    has_assignments = (
+        db.session.scalar(select(func.count()).select_from(Assignment).where(Assignment.classroom_id == classroom.id))
+        or 0
+    ) > 0
     return render_template(
-        "classes/show.html", classroom=classroom, students=students_of(classroom.id), teachers=teachers,
-        manage=can_manage(classroom), co_teacher_form=form, has_assignments=has_assignments,
+        "classes/show.html",
+        classroom=classroom,
+        students=students_of(classroom.id),
+        teachers=teachers,
+        manage=can_manage(classroom),
+        co_teacher_form=form,
+        has_assignments=has_assignments,
         join_url=url_for("classes.join", _external=True),
     )
 
@@ -86,7 +102,8 @@ def show(class_id: int):
 def _co_teacher_choices(classroom: Classroom, teachers: list[User]) -> list[SelectChoice]:
     present = {t.id for t in teachers}
     others = db.session.scalars(
-        select(User).where(User.school_id == classroom.school_id, User.role == Role.TEACHER, User.active.is_(True))
+        select(User)
+        .where(User.school_id == classroom.school_id, User.role == Role.TEACHER, User.active.is_(True))
         .order_by(User.display_name)
     )
     return [SelectChoice(t.id, f"{t.display_name} ({t.email})") for t in others if t.id not in present]
@@ -113,8 +130,12 @@ def archive(class_id: int):
     if classroom.archived:
         classroom.join_enabled = False
     db.session.commit()
-    flash(_("The class is archived. Its students no longer see its assignments.") if classroom.archived
-          else _("The class is active again."), "success")
+    flash(
+        _("The class is archived. Its students no longer see its assignments.")
+        if classroom.archived
+        else _("The class is active again."),
+        "success",
+    )
     return redirect(url_for("classes.show", class_id=classroom.id))
 
 
@@ -131,8 +152,12 @@ def join_code(class_id: int):
         if classroom.join_code is None:
             classroom.new_join_code()
         classroom.join_enabled = action == "on"
-        flash(_("Students can join with the code again.") if classroom.join_enabled
-              else _("Joining with the code is turned off."), "success")
+        flash(
+            _("Students can join with the code again.")
+            if classroom.join_enabled
+            else _("Joining with the code is turned off."),
+            "success",
+        )
     else:
         abort(400)
     db.session.commit()

@@ -2,6 +2,7 @@
 
 Three queries whatever the number of classes or modules: the assignments that reach the student,
 their lesson progress and their quiz standings (callers that already hold the last two pass them in)."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -98,8 +99,11 @@ def _item(module: Module, due_at, progress: LessonProgress | None, standing: Sta
     else:
         status = NOT_STARTED
     return Item(
-        module=module, due_at=due_at, status=status,
-        step=progress.current_step if progress else 1, step_count=module.step_count,
+        module=module,
+        due_at=due_at,
+        status=status,
+        step=progress.current_step if progress else 1,
+        step_count=module.step_count,
         overdue=due_at is not None and due_at < now and status != DONE,
         best=standing.best if standing else None,
     )
@@ -132,8 +136,11 @@ def student_home(
     now = utcnow()
     modules = library()
     # A module taken out of the curriculum drops off the list instead of breaking the page.
-    items = [_item(module, due[m], progress.get(m), scores.get(m), now)
-             for m in ids if (module := modules.get(m)) is not None]
+    items = [
+        _item(module, due[m], progress.get(m), scores.get(m), now)
+        for m in ids
+        if (module := modules.get(m)) is not None
+    ]
     for item in items:
         assigned_at, item.classes = origin[item.module.id][0], tuple(origin[item.module.id][1])
         item.new = item.status == NOT_STARTED and now - assigned_at < NEW_FOR

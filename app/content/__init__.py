@@ -1,4 +1,5 @@
 """Lessons and quizzes: loaded, checked and rendered once when the app starts."""
+
 from pathlib import Path
 from typing import cast
 

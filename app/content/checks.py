@@ -4,6 +4,7 @@ warnings, each as `file: field: problem`.
 Only the loader's errors stop the app from starting (content it cannot serve). Style errors fail
 the check and the test suite but do not take a school's lessons offline; warnings are printed and
 the check still passes."""
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,9 @@ def style_errors(root: Path) -> list[str]:
     for path in sorted((root / "quizzes").glob("*.yaml")):
         data = _yaml(path)
         if isinstance(data, dict):
-            lines.extend(f"{path.relative_to(root)}: {where}: {problem}"
-                         for where, problem in korean.quiz_problems(data))
+            lines.extend(
+                f"{path.relative_to(root)}: {where}: {problem}" for where, problem in korean.quiz_problems(data)
+            )
     return lines
 
 

@@ -1,5 +1,6 @@
 """Warnings for quizzes that can be passed by guessing from the shape of the answers rather than by
 understanding (docs/CONTENT.md, "Quizzes that measure understanding")."""
+
 from app.content.schemas import LOCALES, Question, Quiz
 
 MIN_ITEMS = 3  # below this a quiz's pattern is too small to mean anything
@@ -26,12 +27,14 @@ def quiz_warnings(name: str, quiz: Quiz) -> list[str]:
                 warnings.append(
                     f"{name}: single-choice ({locale}): the correct option is the longest in {len(longest)} of "
                     f"{len(singles)} questions ({', '.join(longest)}); students can guess by length, so balance "
-                    f"option lengths (aim for at most 40%)")
+                    f"option lengths (aim for at most 40%)"
+                )
     answers = [true_false_answer(q) for q in quiz.questions if q.type == "true_false"]
     if len(answers) >= MIN_ITEMS and len(set(answers)) == 1:
         warnings.append(
             f"{name}: true_false: all {len(answers)} true/false questions are “{answers[0]}”; "
-            f"rewrite some so the answer varies")
+            f"rewrite some so the answer varies"
+        )
     return warnings
 
 
@@ -48,6 +51,8 @@ def curriculum_warnings(quizzes: dict[str, Quiz]) -> list[str]:
     low, high = TRUE_SHARE_RANGE
     if low <= share <= high:
         return []
-    message = (f"quizzes/: true_false: {answers.count('true')} of {len(answers)} answers across the curriculum "
-               f"are “true” ({share:.0%}); keep between {low:.0%} and {high:.0%}")
+    message = (
+        f"quizzes/: true_false: {answers.count('true')} of {len(answers)} answers across the curriculum "
+        f"are “true” ({share:.0%}); keep between {low:.0%} and {high:.0%}"
+    )
     return [message]

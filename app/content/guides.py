@@ -1,5 +1,6 @@
 """Staff guides: guides/<name>.<locale>.md, pages for school staff that belong to no one module
 (the incident flowchart, the curriculum alignment notes). Loaded and rendered once with the lessons."""
+
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,9 @@ def _load_guide(directory: Path, name: str, out: Problems) -> StaffGuide | None:
     paths = {locale: directory / f"{name}.{locale}.md" for locale in LOCALES}
     before = len(out.lines)
     if re.fullmatch(SLUG, name) is None:
-        out.add(directory / f"{name}.en.md", "(file)", f"guide name {name!r} must be lower-case words joined by hyphens")
+        out.add(
+            directory / f"{name}.en.md", "(file)", f"guide name {name!r} must be lower-case words joined by hyphens"
+        )
     present = [locale for locale, path in paths.items() if path.exists()]
     pages = {}
     for locale, path in paths.items():
@@ -88,7 +91,9 @@ def _load_guide(directory: Path, name: str, out: Problems) -> StaffGuide | None:
         en, ko = pages["en"].meta, pages["ko"].meta
         for field_ in ("order", "layout"):
             if getattr(en, field_) != getattr(ko, field_):
-                out.add(paths["ko"], f"front matter: {field_}", f"differs from {paths['en'].name} ({getattr(en, field_)!r})")
+                out.add(
+                    paths["ko"], f"front matter: {field_}", f"differs from {paths['en'].name} ({getattr(en, field_)!r})"
+                )
     if len(out.lines) > before:
         return None
     return StaffGuide(name=name, pages=pages)

@@ -2,6 +2,7 @@
 
 They run on Korean text only, after YAML and Markdown are parsed, so YAML's own quoting, link
 addresses and code are never mistaken for prose."""
+
 import re
 from collections.abc import Iterator
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Reading every module from lessons/ and quizzes/ into memory, checking it as a whole."""
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,12 @@ class Module:
         return self.lessons["en"].meta.sensitive
 
     def block_ids(self, kind: str) -> set[str]:
-        return {b.id for step in self.lessons["en"].steps for b in step.blocks
-                if b.kind == kind and not isinstance(b, Callout)}  # callouts have no id
+        return {
+            b.id
+            for step in self.lessons["en"].steps
+            for b in step.blocks
+            if b.kind == kind and not isinstance(b, Callout)
+        }  # callouts have no id
 
 
 @dataclass
@@ -229,7 +234,8 @@ def _compare_languages(directory: Path, lessons: dict[str, Lesson], out: _Collec
     for en_step, ko_step in zip(en.steps, ko.steps, strict=True):
         if _shape(en_step) != _shape(ko_step):
             out.add(
-                ko_path, f"step {ko_step.number}",
+                ko_path,
+                f"step {ko_step.number}",
                 f"blocks {_shape(ko_step)} do not match en.md step {en_step.number} {_shape(en_step)}",
             )
 

@@ -1,4 +1,5 @@
 """Markdown to safe HTML, and a lesson body to steps. Runs once, at start-up."""
+
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,8 +54,10 @@ class Step:
         (the preview nests steps under h2, so it keeps them as h3). Made once per step."""
         raise_one = lambda m: f"<{m[1]}h{int(m[2]) - 1}"  # noqa: E731
         # Renumbering a heading tag of already-clean HTML keeps it clean.
-        return [Markup(_SUBHEADING.sub(raise_one, p)) if isinstance(p, Markup) else p  # noqa: S704
-                for p in self.parts]
+        return [
+            Markup(_SUBHEADING.sub(raise_one, p)) if isinstance(p, Markup) else p  # noqa: S704
+            for p in self.parts
+        ]
 
 
 def split_steps(body: str, problems: list[ContentProblem]) -> list[Step]:

@@ -1,4 +1,5 @@
 """The shape of lesson and quiz files (pydantic). Messages here reach content authors."""
+
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator

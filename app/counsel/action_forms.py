@@ -3,6 +3,7 @@
 Dates are typed in the school's time zone. Whether an action goes against the reporter's wishes
 is decided by the server from the report (never sent by the form); when it does, a reason is
 required. Routes refuse kinds and statuses no honest page could send (400) before these run."""
+
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -36,11 +37,13 @@ RECORD_LABELS: dict[str, LazyString] = {
 KIND_HINTS: dict[str, LazyString] = {
     ActionKind.EVIDENCE: _l(
         "Write down where the content is: links, account and channel names, and when you saw it. "
-        "Never save, copy, screenshot or upload the images themselves."),
+        "Never save, copy, screenshot or upload the images themselves."
+    ),
     ActionKind.POLICE: _l("Police: 112. Note the police station and the report number, not the content."),
     ActionKind.SUPPORT_CENTER: _l(
         "Digital Sex Crime Victim Support Center: 02-735-8994 (help deleting images, support with police "
-        "and courts). Women's emergency line, 24 hours: 1366."),
+        "and courts). Women's emergency line, 24 hours: 1366."
+    ),
     ActionKind.REMOVAL: _l("One request per platform. Update its status when the platform answers."),
     ActionKind.PARENTS: _l("Note who was contacted and how, without repeating what happened."),
 }
@@ -51,12 +54,20 @@ REMOVAL_STATUS_LABELS: dict[str | None, LazyString] = {
 }
 # The report's consent question each kind would go against when the answer was "no".
 WISH_WARNINGS: dict[str, tuple[str, LazyString]] = {
-    ActionKind.POLICE: ("consent_police", _l(
-        "The reporter answered “No” to “May the school contact the police?”. You can still do it when "
-        "the law or someone's safety requires it, but you must write down why.")),
-    ActionKind.PARENTS: ("consent_parents", _l(
-        "The reporter answered “No” to “May the school contact parents or guardians?”. You can still do it "
-        "when the law or someone's safety requires it, but you must write down why.")),
+    ActionKind.POLICE: (
+        "consent_police",
+        _l(
+            "The reporter answered “No” to “May the school contact the police?”. You can still do it when "
+            "the law or someone's safety requires it, but you must write down why."
+        ),
+    ),
+    ActionKind.PARENTS: (
+        "consent_parents",
+        _l(
+            "The reporter answered “No” to “May the school contact parents or guardians?”. You can still do it "
+            "when the law or someone's safety requires it, but you must write down why."
+        ),
+    ),
 }
 
 
@@ -81,8 +92,11 @@ class ActionForm(FlaskForm):
         invalid_value_message=_l("Enter the date as year-month-day, for example 2026-03-02."),
     )
     platform = StringField(_l("Platform"), validators=[_too_long(PLATFORM_MAX)])
-    reason = TextAreaField(_l("Why are you doing this against the reporter's wishes?"),
-                           validators=[_too_long(REASON_MAX)], render_kw={"rows": 4})
+    reason = TextAreaField(
+        _l("Why are you doing this against the reporter's wishes?"),
+        validators=[_too_long(REASON_MAX)],
+        render_kw={"rows": 4},
+    )
     detail = TextAreaField(_l("Details (optional)"), validators=[_too_long(DETAIL_MAX)], render_kw={"rows": 5})
 
     def validate_done_on(self, field):
@@ -104,9 +118,12 @@ class ActionForm(FlaskForm):
     def validate_reason(self, field):
         field.data = (field.data or "").strip()
         if self.against_wishes and not field.data:
-            raise ValidationError(_(
-                "Write why this is needed although the reporter asked the school not to, "
-                "for example a legal duty to report or a risk to someone's safety."))
+            raise ValidationError(
+                _(
+                    "Write why this is needed although the reporter asked the school not to, "
+                    "for example a legal duty to report or a risk to someone's safety."
+                )
+            )
 
     def moment(self) -> datetime:
         """The stored moment: noon of the chosen day at the school, or now if that is earlier."""
@@ -118,5 +135,6 @@ class RemovalStatusForm(FlaskForm):
     """The status of one removal request; built with prefix=f"action-{id}" so each has its own ids."""
 
     status = SelectField(
-        _l("Status"), choices=[SelectChoice(str(s), label) for s, label in REMOVAL_STATUS_LABELS.items()],
+        _l("Status"),
+        choices=[SelectChoice(str(s), label) for s, label in REMOVAL_STATUS_LABELS.items()],
     )

@@ -5,6 +5,7 @@ The case page shows it through `actions_context(report)` and counsel/_actions.ht
 action happens on a page of its own, so a refused form comes back with its text and the warning
 about the reporter's wishes. Details and reasons are encrypted; the audit trail holds only kinds,
 dates, statuses and platform names."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -73,10 +74,14 @@ class ChecklistItem:
 
 def case_actions(report: Report) -> list[CaseAction]:
     """The report's actions, oldest first, with their counselors: one query."""
-    return list(db.session.scalars(
-        select(CaseAction).where(CaseAction.report_id == report.id)
-        .options(joinedload(CaseAction.actor)).order_by(CaseAction.done_on, CaseAction.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(CaseAction)
+            .where(CaseAction.report_id == report.id)
+            .options(joinedload(CaseAction.actor))
+            .order_by(CaseAction.done_on, CaseAction.id)
+        )
+    )
 
 
 def goes_against_wishes(report: Report, kind: str) -> bool:
@@ -90,15 +95,23 @@ def actions_context(report: Report) -> dict:
     entries = [_entry(action, tz) for action in case_actions(report)]
     checklist = [
         ChecklistItem(
-            kind=kind.value, label=KIND_LABELS[kind], hint=KIND_HINTS[kind], record_label=RECORD_LABELS[kind],
+            kind=kind.value,
+            label=KIND_LABELS[kind],
+            hint=KIND_HINTS[kind],
+            record_label=RECORD_LABELS[kind],
             new_url=url_for("counsel.new_action", report_id=report.id, kind=kind.value),
-            wish=_wish(report, kind), warning=WISH_WARNINGS[kind][1] if goes_against_wishes(report, kind) else None,
+            wish=_wish(report, kind),
+            warning=WISH_WARNINGS[kind][1] if goes_against_wishes(report, kind) else None,
             entries=[e for e in entries if e.kind == kind],
         )
         for kind in ActionKind
     ]
-    return {"action_checklist": checklist, "case_actions": entries, "action_kind_labels": KIND_LABELS,
-            "removal_status_labels": REMOVAL_STATUS_LABELS}
+    return {
+        "action_checklist": checklist,
+        "case_actions": entries,
+        "action_kind_labels": KIND_LABELS,
+        "removal_status_labels": REMOVAL_STATUS_LABELS,
+    }
 
 
 def _wish(report: Report, kind: str) -> str | None:
@@ -115,29 +128,46 @@ def _entry(action: CaseAction, tz) -> ActionEntry:
     if removal and (action.updated_at - action.created_at).total_seconds() > 1:
         updated = format_date(action.updated_at.astimezone(tz).date(), "medium")
     return ActionEntry(
-        id=action.id, kind=action.kind, done_on=day, done_on_text=format_date(day, "medium"),
+        id=action.id,
+        kind=action.kind,
+        done_on=day,
+        done_on_text=format_date(day, "medium"),
         actor_name=action.actor.display_name if action.actor else _("a former staff member"),
-        platform=action.platform, status=action.status,
+        platform=action.platform,
+        status=action.status,
         status_label=str(REMOVAL_STATUS_LABELS.get(action.status, action.status)) if removal else None,
-        updated_text=updated, detail=decrypt(action.detail_enc), against_wishes=action.against_wishes,
+        updated_text=updated,
+        detail=decrypt(action.detail_enc),
+        against_wishes=action.against_wishes,
         reason=decrypt(action.reason_enc),
         status_form=RemovalStatusForm(formdata=None, prefix=f"action-{action.id}", data={"status": action.status})
-        if removal else None,
-        update_url=url_for("counsel.update_action", report_id=action.report_id, action_id=action.id) if removal else None,
+        if removal
+        else None,
+        update_url=url_for("counsel.update_action", report_id=action.report_id, action_id=action.id)
+        if removal
+        else None,
     )
 
 
 # --- rules -------------------------------------------------------------------------------------
+
 
 def record_action(report: Report, form: ActionForm) -> CaseAction:
     """Add the action, its audit line and the report's new state to the session (not committed)."""
     kind, now = form.action_kind, utcnow()
     removal, against = kind == ActionKind.REMOVAL, form.against_wishes
     action = CaseAction(
-        report_id=report.id, kind=kind, platform=form.platform.data if removal else None,
-        status=RemovalStatus.REQUESTED.value if removal else None, detail_enc=encrypt((form.detail.data or "").strip()),
-        against_wishes=against, reason_enc=encrypt(form.reason.data) if against else None,
-        done_on=form.moment(), actor_id=current_user.id, created_at=now, updated_at=now,
+        report_id=report.id,
+        kind=kind,
+        platform=form.platform.data if removal else None,
+        status=RemovalStatus.REQUESTED.value if removal else None,
+        detail_enc=encrypt((form.detail.data or "").strip()),
+        against_wishes=against,
+        reason_enc=encrypt(form.reason.data) if against else None,
+        done_on=form.moment(),
+        actor_id=current_user.id,
+        created_at=now,
+        updated_at=now,
     )
     db.session.add(action)
     detail = f"{kind}: {RemovalStatus.REQUESTED} (platform {action.platform})" if removal else kind
@@ -169,6 +199,7 @@ def _taken_up(report: Report, now) -> str:
 
 # --- routes ------------------------------------------------------------------------------------
 
+
 @bp.route("/reports/<int:report_id>/actions/new", methods=["GET"])
 @writes_on_get  # viewing a report is audited
 @staff_for_reports
@@ -190,9 +221,15 @@ def add_action(report_id: int):
         return _page(report, form, 422)
     record_action(report, form)
     if not _commit():
-        return _page(report, form, 503, _(
-            "Nothing was saved because of a problem on our side. Please try again in a moment — "
-            "what you wrote is still here."))
+        return _page(
+            report,
+            form,
+            503,
+            _(
+                "Nothing was saved because of a problem on our side. Please try again in a moment — "
+                "what you wrote is still here."
+            ),
+        )
     flash(_("Recorded: %(what)s.", what=KIND_LABELS[form.action_kind]), "success")
     return _back_to_case(report_id)
 
@@ -201,9 +238,7 @@ def add_action(report_id: int):
 @staff_for_reports
 def update_action(report_id: int, action_id: int):
     report = report_or_404(report_id)
-    action = db.session.scalar(
-        select(CaseAction).where(CaseAction.id == action_id, CaseAction.report_id == report.id)
-    )
+    action = db.session.scalar(select(CaseAction).where(CaseAction.id == action_id, CaseAction.report_id == report.id))
     if action is None:
         abort(404)
     form = RemovalStatusForm(prefix=f"action-{action.id}")
@@ -239,9 +274,15 @@ def _page(report: Report, form: ActionForm, status: int = 200, problem: str | No
     form.kind.data = kind.value
     form.done_on.render_kw = {"max": school_today(report.school.tz).isoformat()}
     return render_template(
-        "counsel/action_new.html", report=report, form=form, kind=kind, label=KIND_LABELS[kind],
-        hint=KIND_HINTS[kind], wish=_wish(report, kind),
-        warning=WISH_WARNINGS[kind][1] if form.against_wishes else None, problem=problem,
+        "counsel/action_new.html",
+        report=report,
+        form=form,
+        kind=kind,
+        label=KIND_LABELS[kind],
+        hint=KIND_HINTS[kind],
+        wish=_wish(report, kind),
+        warning=WISH_WARNINGS[kind][1] if form.against_wishes else None,
+        problem=problem,
     ), status
 
 

@@ -1,6 +1,7 @@
 """One case: reading it, acting on it, writing to the reporter, and a printable summary.
 
 Every view and action adds its audit line in the same transaction (app.counsel.service)."""
+
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,14 +28,23 @@ from app.reports import crypto
 from app.reports.forms import AFFECTED_LABELS, CATEGORY_LABELS, WANT_LABELS
 from app.transactions import writes_on_get
 
-LABELS = {"status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS, "consent_words": CONSENT_WORDS,
-              "category_labels": CATEGORY_LABELS, "affected_labels": AFFECTED_LABELS, "want_labels": WANT_LABELS}
+LABELS = {
+    "status_labels": STATUS_LABELS,
+    "outcome_labels": OUTCOME_LABELS,
+    "consent_words": CONSENT_WORDS,
+    "category_labels": CATEGORY_LABELS,
+    "affected_labels": AFFECTED_LABELS,
+    "want_labels": WANT_LABELS,
+}
 
 
 # --- reading -----------------------------------------------------------------------------------
 def _report_text(report: Report) -> dict:
-    return {"what": crypto.decrypt(report.what_enc), "where": crypto.decrypt(report.where_enc),
-            "when": crypto.decrypt(report.when_enc)}
+    return {
+        "what": crypto.decrypt(report.what_enc),
+        "where": crypto.decrypt(report.where_enc),
+        "when": crypto.decrypt(report.when_enc),
+    }
 
 
 def _names(report: Report) -> dict[int, str]:
@@ -47,8 +57,10 @@ def _names(report: Report) -> dict[int, str]:
 def _thread(model, report: Report) -> list[tuple]:
     """(row, decrypted body) oldest first, authors loaded in one more query."""
     rows = db.session.scalars(
-        select(model).where(model.report_id == report.id)
-        .options(selectinload(model.author)).order_by(model.created_at, model.id)
+        select(model)
+        .where(model.report_id == report.id)
+        .options(selectinload(model.author))
+        .order_by(model.created_at, model.id)
     )
     return [(row, crypto.decrypt(row.body_enc)) for row in rows]
 
@@ -65,8 +77,11 @@ def _assignable(report: Report) -> list[tuple[int, str]]:
 
 
 def _assign_form(report: Report, formdata=True) -> AssignForm:
-    form = AssignForm(prefix="assign") if formdata else AssignForm(
-        formdata=None, prefix="assign", assignee=str(report.assignee_id or ""))
+    form = (
+        AssignForm(prefix="assign")
+        if formdata
+        else AssignForm(formdata=None, prefix="assign", assignee=str(report.assignee_id or ""))
+    )
     form.set_people(_assignable(report), _("Nobody yet"))
     return form
 
@@ -86,9 +101,16 @@ def _render_case(report: Report, code: int = 200, problem: str | None = None, **
     forms.setdefault("note_form", NoteForm(formdata=None, prefix="note"))
     forms.setdefault("message_form", MessageForm(formdata=None, prefix="message"))
     return render_template(
-        "counsel/case.html", report=report, text=_report_text(report), names=_names(report),
-        messages=_thread(CaseMessage, report), notes=_thread(CaseNote, report), problem=problem,
-        **LABELS, **forms, **actions.actions_context(report),
+        "counsel/case.html",
+        report=report,
+        text=_report_text(report),
+        names=_names(report),
+        messages=_thread(CaseMessage, report),
+        notes=_thread(CaseNote, report),
+        problem=problem,
+        **LABELS,
+        **forms,
+        **actions.actions_context(report),
     ), code
 
 
@@ -142,14 +164,21 @@ def assign(report_id: int):
     assignee = None
     if form.assignee.data:
         assignee = db.session.get(User, int(form.assignee.data))
-        if assignee is None or assignee.school_id != report.school_id or assignee.role not in (
-                Role.COUNSELOR, Role.SCHOOL_ADMIN):
+        if (
+            assignee is None
+            or assignee.school_id != report.school_id
+            or assignee.role not in (Role.COUNSELOR, Role.SCHOOL_ADMIN)
+        ):
             abort(400)
     if service.assign(report, assignee, current_user):
         if not _saved():
             return _render_case(report, 503, _not_saved(), assign_form=form)
-        flash(_("Assigned to %(name)s.", name=assignee.display_name) if assignee
-              else _("Nobody is assigned to this report now."), "success")
+        flash(
+            _("Assigned to %(name)s.", name=assignee.display_name)
+            if assignee
+            else _("Nobody is assigned to this report now."),
+            "success",
+        )
     return _back(report, "assignment")
 
 
@@ -169,7 +198,7 @@ def set_status(report_id: int):
     if changed:
         if not _saved():
             return _render_case(report, 503, _not_saved(), status_form=form)
-        flash(_("Status changed to \"%(status)s\".", status=STATUS_LABELS[Status(report.status)]), "success")
+        flash(_('Status changed to "%(status)s".', status=STATUS_LABELS[Status(report.status)]), "success")
     return _back(report, "status")
 
 
@@ -197,8 +226,9 @@ def send_message(report_id: int):
     service.send_message(report, form.body.data, current_user)
     if not _saved():
         return _render_case(report, 503, _not_saved(), message_form=form)
-    flash(_("Message sent. The person who reported will see it when they come back with their receipt code."),
-          "success")
+    flash(
+        _("Message sent. The person who reported will see it when they come back with their receipt code."), "success"
+    )
     return _back(report, "conversation")
 
 
@@ -212,6 +242,10 @@ def print_case(report_id: int):
     service.record_view(report, current_user, "print")
     db.session.commit()
     return render_template(
-        "counsel/print.html", report=report, text=_report_text(report), names=_names(report), **LABELS,
+        "counsel/print.html",
+        report=report,
+        text=_report_text(report),
+        names=_names(report),
+        **LABELS,
         **actions.actions_context(report),
     )

@@ -1,4 +1,5 @@
 """Forms on the counselor's case page, and the words shown for statuses and outcomes."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SubmitField, TextAreaField
@@ -49,11 +50,14 @@ class AssignForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = SelectField(
-        _l("Status"), validate_choice=True,
+        _l("Status"),
+        validate_choice=True,
         choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in SETTABLE_STATUSES],
     )
     outcome = SelectField(
-        _l("Outcome (needed to close)"), validate_choice=True, default="",
+        _l("Outcome (needed to close)"),
+        validate_choice=True,
+        default="",
         choices=[SelectChoice("", _l("Choose an outcome"))]
         + [SelectChoice(value, label) for value, label in OUTCOME_LABELS.items()],
     )

@@ -2,6 +2,7 @@
 
 One query for the rows (unread and "reporter wrote" markers and the assignee's name included) and
 one for the counselors in the filter, whatever the number of reports."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,7 +132,14 @@ def inbox():
     page = min(max(page, 1), 10_000)
     rows, has_next = inbox_rows(current_user, chosen, page)
     return render_template(
-        "counsel/inbox.html", rows=rows, chosen=chosen, people=people, page=page, has_next=has_next,
-        status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS, statuses=list(Status),
+        "counsel/inbox.html",
+        rows=rows,
+        chosen=chosen,
+        people=people,
+        page=page,
+        has_next=has_next,
+        status_labels=STATUS_LABELS,
+        category_labels=CATEGORY_LABELS,
+        statuses=list(Status),
         categories=list(Category),
     )

@@ -1,4 +1,5 @@
 """The "Reports" item in the navigation, with how many reports need this person's attention."""
+
 import time
 
 from flask import current_app, g
@@ -18,13 +19,17 @@ REPORT_ROLES = (Role.COUNSELOR, Role.SCHOOL_ADMIN)
 
 def needing_attention(user: User) -> int:
     """Visible reports that are unread for `user`, or urgent and not yet acknowledged: one query."""
-    return db.session.scalar(
-        select(func.count(Report.id))
-        .select_from(Report)
-        .outerjoin(ReportView, seen_join(user))
-        .where(visible_condition(user), Report.purged_at.is_(None),
-               or_(unread_condition(), urgent_unacknowledged()))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Report.id))
+            .select_from(Report)
+            .outerjoin(ReportView, seen_join(user))
+            .where(
+                visible_condition(user), Report.purged_at.is_(None), or_(unread_condition(), urgent_unacknowledged())
+            )
+        )
+        or 0
+    )
 
 
 def _count_for_nav() -> int | None:

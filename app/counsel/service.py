@@ -3,6 +3,7 @@
 Each function changes the session and adds its audit line; the caller commits once, so an action
 never happens without its line in the audit trail (nor the reverse). Free text is encrypted here.
 """
+
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,7 +22,9 @@ from app.reports import crypto
 from app.transactions import rows_changed
 
 _UPSERTS: dict[str, Callable[[type[ReportView]], PgInsert | SqliteInsert]] = {
-    "postgresql": pg_insert, "sqlite": sqlite_insert}
+    "postgresql": pg_insert,
+    "sqlite": sqlite_insert,
+}
 
 
 class CaseRuleError(ValueError):
@@ -33,16 +36,18 @@ def mark_seen(report: Report, user: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     insert = _UPSERTS.get(db.session.get_bind().dialect.name)
     if insert is None:  # another database: read, then write
-        view = db.session.scalar(select(ReportView).where(ReportView.report_id == report.id,
-                                                          ReportView.user_id == user.id))
+        view = db.session.scalar(
+            select(ReportView).where(ReportView.report_id == report.id, ReportView.user_id == user.id)
+        )
         if view is None:
             db.session.add(ReportView(report_id=report.id, user_id=user.id, seen_at=now))
         else:
             view.seen_at = now
         return
     stmt = insert(ReportView).values(report_id=report.id, user_id=user.id, seen_at=now)
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=["report_id", "user_id"], set_={"seen_at": stmt.excluded.seen_at}))
+    db.session.execute(
+        stmt.on_conflict_do_update(index_elements=["report_id", "user_id"], set_={"seen_at": stmt.excluded.seen_at})
+    )
 
 
 def record_view(report: Report, user: User, action: str = "view") -> None:
@@ -59,7 +64,9 @@ def acknowledge(report: Report, user: User, now: datetime | None = None) -> bool
         update(Report)
         .where(Report.id == report.id, Report.acknowledged_at.is_(None))
         .values(
-            acknowledged_at=now, acknowledged_by_id=user.id, last_activity_at=now,
+            acknowledged_at=now,
+            acknowledged_by_id=user.id,
+            last_activity_at=now,
             status=case((Report.status == Status.NEW.value, Status.ACKNOWLEDGED.value), else_=Report.status),
         )
         .execution_options(synchronize_session=False)
@@ -86,8 +93,7 @@ def assign(report: Report, assignee: User | None, actor: User, now: datetime | N
     return True
 
 
-def set_status(report: Report, status: str, outcome: str | None, actor: User,
-               now: datetime | None = None) -> bool:
+def set_status(report: Report, status: str, outcome: str | None, actor: User, now: datetime | None = None) -> bool:
     """Move the case along: acknowledged → in progress → referred → closed (with an outcome), or
     reopen it. Moving a case on also acknowledges it. Returns False when nothing changed."""
     now = now or utcnow()
@@ -118,8 +124,7 @@ def set_status(report: Report, status: str, outcome: str | None, actor: User,
 def add_note(report: Report, text: str, actor: User, now: datetime | None = None) -> CaseNote:
     """An internal note: staff only, never shown to the person who reported."""
     now = now or utcnow()
-    note = CaseNote(report_id=report.id, author_id=actor.id, body_enc=crypto.encrypt(text.strip()),
-                    created_at=now)
+    note = CaseNote(report_id=report.id, author_id=actor.id, body_enc=crypto.encrypt(text.strip()), created_at=now)
     db.session.add(note)
     report.last_activity_at = now
     audit.record("note", report)
@@ -132,8 +137,13 @@ def send_message(report: Report, text: str, actor: User, now: datetime | None = 
     now = now or utcnow()
     if report.acknowledged_at is None:
         acknowledge(report, actor, now)
-    message = CaseMessage(report_id=report.id, from_reporter=False, author_id=actor.id,
-                          body_enc=crypto.encrypt(text.strip()), created_at=now)
+    message = CaseMessage(
+        report_id=report.id,
+        from_reporter=False,
+        author_id=actor.id,
+        body_enc=crypto.encrypt(text.strip()),
+        created_at=now,
+    )
     db.session.add(message)
     report.counselor_replied_at = now
     report.last_activity_at = now

@@ -3,6 +3,7 @@
 School admins see every report of their school. A counselor sees the reports routed to them:
 urgent ones, those of a category whose routing rules name them, those of a category with no rule
 (every counselor), and any assigned to them. Everyone else sees none (404)."""
+
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import and_, exists, or_, select
@@ -40,7 +41,10 @@ def report_or_404(report_id: int) -> Report:
 
 
 def counselors_of(school_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(User.school_id == school_id, User.role == Role.COUNSELOR, User.active.is_(True))
-        .order_by(User.display_name)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.school_id == school_id, User.role == Role.COUNSELOR, User.active.is_(True))
+            .order_by(User.display_name)
+        )
+    )

@@ -1,6 +1,7 @@
 """`flask demo`: a small demo school with one account per role, a class, students and two sample
 reports; `flask demo --big` adds a large school for trying dashboards at scale (`big.py`).
 Only where the configuration allows demo data (DEMO), never in production."""
+
 import hashlib
 from typing import Any
 
@@ -44,7 +45,8 @@ def demo(big: bool = False):
         # Published passwords and a public receipt code must never reach a real school's database.
         raise click.ClickException(
             "This configuration does not allow demo data (DEMO is off, as in production). "
-            "Run `flask demo` only with the development configuration (DARI_CONFIG=development).")
+            "Run `flask demo` only with the development configuration (DARI_CONFIG=development)."
+        )
     name, code = DEMO_SCHOOL
     school = db.session.scalar(select(School).where(School.code == code))
     if school is None:
@@ -85,12 +87,27 @@ def demo(big: bool = False):
 # are random and exist only on the reporter's screen.
 DEMO_RECEIPT = "2024202420242024"
 DEMO_REPORTS: tuple[dict[str, Any], ...] = (
-    {"category": "ai_image", "affected": "friend", "what": "Someone in my class made an edited picture of my friend and "
-         "shared it in a group chat. She does not know yet.", "where": "A group chat called '2-3 fun'", "when": "Yesterday evening",
-         "wants": ["school_to_know", "removal_help"], "consent_parents": "not_sure", "consent_police": "no"},
-    {"category": "bullying", "affected": "me", "what": "People keep posting mean comments under my photos.",
-         "where": "My public profile", "when": "Since last week", "wants": ["talk_to_someone"],
-         "consent_parents": "yes", "consent_police": "not_sure"},
+    {
+        "category": "ai_image",
+        "affected": "friend",
+        "what": "Someone in my class made an edited picture of my friend and "
+        "shared it in a group chat. She does not know yet.",
+        "where": "A group chat called '2-3 fun'",
+        "when": "Yesterday evening",
+        "wants": ["school_to_know", "removal_help"],
+        "consent_parents": "not_sure",
+        "consent_police": "no",
+    },
+    {
+        "category": "bullying",
+        "affected": "me",
+        "what": "People keep posting mean comments under my photos.",
+        "where": "My public profile",
+        "when": "Since last week",
+        "wants": ["talk_to_someone"],
+        "consent_parents": "yes",
+        "consent_police": "not_sure",
+    },
 )
 
 
@@ -101,11 +118,17 @@ def _demo_reports(school: School) -> None:
     for n, sample in enumerate(DEMO_REPORTS):
         receipt = DEMO_RECEIPT if n == 0 else crypto.new_receipt()
         report = Report(
-            school_id=school.id, receipt_hash=crypto.keyed_hash(receipt),
+            school_id=school.id,
+            receipt_hash=crypto.keyed_hash(receipt),
             submission_hash=hashlib.sha256(f"demo-{school.id}-{n}".encode()).hexdigest(),
-            category=sample["category"], affected=sample["affected"], urgent=False, wants=sample["wants"],
-            consent_parents=sample["consent_parents"], consent_police=sample["consent_police"],
-            what_enc=crypto.encrypt(sample["what"]), where_enc=crypto.encrypt(sample["where"]),
+            category=sample["category"],
+            affected=sample["affected"],
+            urgent=False,
+            wants=sample["wants"],
+            consent_parents=sample["consent_parents"],
+            consent_police=sample["consent_police"],
+            what_enc=crypto.encrypt(sample["what"]),
+            where_enc=crypto.encrypt(sample["where"]),
             when_enc=crypto.encrypt(sample["when"]),
         )
         report.assign_ref()

@@ -4,6 +4,7 @@
 first attempts worse than later ones, and one or two much harder questions per quiz where most
 wrong answers pick the same option (a misconception the item analysis should surface).
 Everything goes in with bulk INSERTs and one password hash shared by every student."""
+
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +34,38 @@ BIG_SCHOOL = ("Dari Big Demo High School", "BIG")
 STUDENTS, CLASSES = 2000, 60
 STUDENT_PASSWORD, STAFF_PASSWORD = "big-student-pass", "big-staff-pass"
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
-GIVEN = ["민준", "서연", "도윤", "서윤", "시우", "지우", "하준", "하은", "주원", "지유", "지호", "수아", "예준", "지아", "유준", "채원", "준서", "소율", "은우", "다은", "건우", "예린", "현우", "수빈", "선우", "지민", "연우", "윤서", "민재", "하린"]
+GIVEN = [
+    "민준",
+    "서연",
+    "도윤",
+    "서윤",
+    "시우",
+    "지우",
+    "하준",
+    "하은",
+    "주원",
+    "지유",
+    "지호",
+    "수아",
+    "예준",
+    "지아",
+    "유준",
+    "채원",
+    "준서",
+    "소율",
+    "은우",
+    "다은",
+    "건우",
+    "예린",
+    "현우",
+    "수빈",
+    "선우",
+    "지민",
+    "연우",
+    "윤서",
+    "민재",
+    "하린",
+]
 
 
 def create_big_demo(students: int | None = None, classes: int | None = None, seed: int = 2026) -> None:
@@ -49,8 +81,9 @@ def create_big_demo(students: int | None = None, classes: int | None = None, see
     db.session.flush()
     staff_hash = hash_password(STAFF_PASSWORD)
     add_staff(school.id, Role.SCHOOL_ADMIN, ["admin@big.dari.kr"], staff_hash)
-    teachers = add_staff(school.id, Role.TEACHER, [f"teacher{n:02d}@big.dari.kr" for n in range(1, (classes + 1) // 2 + 1)],
-                         staff_hash)
+    teachers = add_staff(
+        school.id, Role.TEACHER, [f"teacher{n:02d}@big.dari.kr" for n in range(1, (classes + 1) // 2 + 1)], staff_hash
+    )
     student_ids = add_students(school.id, students, hash_password(STUDENT_PASSWORD), rng)
     modules = library().modules
     for n in range(classes):
@@ -60,44 +93,77 @@ def create_big_demo(students: int | None = None, classes: int | None = None, see
         seed_class(school.id, f"{year}-{number}", 9 + year, teachers[n // 2], members, chosen, rng, now)
     db.session.commit()
     click.echo(f"{name}: school code {code}, {students} students in {classes} classes.")
-    click.echo(f"  school admin admin@big.dari.kr, teachers teacher01..teacher{len(teachers):02d}@big.dari.kr"
-               f"   password: {STAFF_PASSWORD}")
+    click.echo(
+        f"  school admin admin@big.dari.kr, teachers teacher01..teacher{len(teachers):02d}@big.dari.kr"
+        f"   password: {STAFF_PASSWORD}"
+    )
     click.echo(f"  students s0001..s{students:04d} at /login with school code {code}   password: {STUDENT_PASSWORD}")
 
 
 def add_staff(school_id: int, role: str, emails: list[str], password_hash: str) -> list[int]:
-    rows = [{"school_id": school_id, "role": role, "email": e, "display_name": f"{e.split('@')[0].title()} (Big)",
-                 "password_hash": password_hash} for e in emails]
+    rows = [
+        {
+            "school_id": school_id,
+            "role": role,
+            "email": e,
+            "display_name": f"{e.split('@')[0].title()} (Big)",
+            "password_hash": password_hash,
+        }
+        for e in emails
+    ]
     return list(db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows))
 
 
 def add_students(school_id: int, count: int, password_hash: str, rng: random.Random, start: int = 1) -> list[int]:
     rows = [
-        {"school_id": school_id, "role": Role.STUDENT, "username": f"s{n:04d}",
-             "display_name": rng.choice(SURNAMES) + rng.choice(GIVEN), "password_hash": password_hash}
+        {
+            "school_id": school_id,
+            "role": Role.STUDENT,
+            "username": f"s{n:04d}",
+            "display_name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+            "password_hash": password_hash,
+        }
         for n in range(start, start + count)
     ]
     return list(db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows))
 
 
-def seed_class(school_id: int, name: str, grade: int, teacher_id: int, student_ids: list[int],
-               modules: list[Module], rng: random.Random, now: datetime) -> int:
+def seed_class(
+    school_id: int,
+    name: str,
+    grade: int,
+    teacher_id: int,
+    student_ids: list[int],
+    modules: list[Module],
+    rng: random.Random,
+    now: datetime,
+) -> int:
     """A class with its teacher and students enrolled, `modules` assigned and worked on."""
     classroom = Classroom(school_id=school_id, name=name, grade=grade, school_year=str(now.year), locale="ko")
     db.session.add(classroom)
     db.session.flush()
-    db.session.execute(insert(Enrollment), [{"classroom_id": classroom.id, "user_id": u} for u in [teacher_id, *student_ids]])
-    dues = [now + timedelta(days=rng.randint(-21, 21), hours=rng.randint(0, 23)) if rng.random() < 0.9 else None
-            for _ in modules]
+    db.session.execute(
+        insert(Enrollment), [{"classroom_id": classroom.id, "user_id": u} for u in [teacher_id, *student_ids]]
+    )
+    dues = [
+        now + timedelta(days=rng.randint(-21, 21), hours=rng.randint(0, 23)) if rng.random() < 0.9 else None
+        for _ in modules
+    ]
     ids = db.session.scalars(
         insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True),
-        [{"classroom_id": classroom.id, "module_id": m.id, "due_at": d, "created_by_id": teacher_id} for m, d in zip(modules, dues, strict=True)],
+        [
+            {"classroom_id": classroom.id, "module_id": m.id, "due_at": d, "created_by_id": teacher_id}
+            for m, d in zip(modules, dues, strict=True)
+        ],
     ).all()
     excused = []
     for assignment_id, module in zip(ids, modules, strict=True):
         if module.sensitive:
-            excused += [{"assignment_id": assignment_id, "user_id": u, "note": "Alternative task"}
-                        for u in student_ids if rng.random() < 0.03]
+            excused += [
+                {"assignment_id": assignment_id, "user_id": u, "note": "Alternative task"}
+                for u in student_ids
+                if rng.random() < 0.03
+            ]
     if excused:
         db.session.execute(insert(Excusal), excused)
     skip = {(e["assignment_id"], e["user_id"]) for e in excused}
@@ -119,20 +185,38 @@ def seed_progress(work: list[tuple[int, Module, datetime | None]], rng: random.R
         r, steps = rng.random(), module.step_count
         started = now - timedelta(days=rng.uniform(2, 30))
         if r < finish:
-            progress.append({"user_id": user_id, "module_id": module.id, "current_step": steps, "steps_done": steps,
-                                 "started_at": started, "updated_at": started + timedelta(minutes=25),
-                                 "completed_at": started + timedelta(minutes=25)})
+            progress.append(
+                {
+                    "user_id": user_id,
+                    "module_id": module.id,
+                    "current_step": steps,
+                    "steps_done": steps,
+                    "started_at": started,
+                    "updated_at": started + timedelta(minutes=25),
+                    "completed_at": started + timedelta(minutes=25),
+                }
+            )
             if rng.random() < 0.85:
                 _take_quiz(user_id, module, s, started + timedelta(minutes=30), rng, attempts, answers)
         elif r < finish + (1 - finish) * 0.5:
             done = rng.randint(0, steps - 1)
-            progress.append({"user_id": user_id, "module_id": module.id, "current_step": done + 1, "steps_done": done,
-                                 "started_at": started, "updated_at": started + timedelta(minutes=4 * done + 1),
-                                 "completed_at": None})
+            progress.append(
+                {
+                    "user_id": user_id,
+                    "module_id": module.id,
+                    "current_step": done + 1,
+                    "steps_done": done,
+                    "started_at": started,
+                    "updated_at": started + timedelta(minutes=4 * done + 1),
+                    "completed_at": None,
+                }
+            )
     if progress:
         db.session.execute(insert(LessonProgress), progress)
     if attempts:
-        ids = db.session.scalars(insert(QuizAttempt).returning(QuizAttempt.id, sort_by_parameter_order=True), attempts).all()
+        ids = db.session.scalars(
+            insert(QuizAttempt).returning(QuizAttempt.id, sort_by_parameter_order=True), attempts
+        ).all()
         rows = [{"attempt_id": ids[index], "item_id": q, "chosen": c, "correct": ok} for index, q, c, ok in answers]
         db.session.execute(insert(QuizAnswer), rows)
 
@@ -178,10 +262,21 @@ def _take_quiz(user_id, module, skill, when, rng, attempts, answers) -> None:
             answers.append((len(attempts), q.id, chosen, ok))
         score = round(100 * correct / len(quiz.questions))
         submitted = when + timedelta(hours=20 * (number - 1), minutes=rng.randint(3, 12))
-        attempts.append({"user_id": user_id, "module_id": module.id, "locale": locale, "option_order": order,
-                             "started_at": submitted - timedelta(minutes=6), "submitted_at": submitted, "number": number,
-                             "correct_count": correct, "total": len(quiz.questions), "score": score,
-                             "passed": score >= quiz.pass_mark})
+        attempts.append(
+            {
+                "user_id": user_id,
+                "module_id": module.id,
+                "locale": locale,
+                "option_order": order,
+                "started_at": submitted - timedelta(minutes=6),
+                "submitted_at": submitted,
+                "number": number,
+                "correct_count": correct,
+                "total": len(quiz.questions),
+                "score": score,
+                "passed": score >= quiz.pass_mark,
+            }
+        )
         if rng.random() > (0.6 if score < quiz.pass_mark else 0.1):
             return
 

@@ -1,6 +1,7 @@
 """The easy-read (쉬운 글) version of a lesson: one page of short sentences for younger students and
 special-education classes. Students and staff both read it; it lives beside the lesson, not in it,
 so it stores no progress."""
+
 from flask import abort, render_template
 from flask_login import login_required
 

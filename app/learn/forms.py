@@ -9,5 +9,7 @@ REFLECTION_MAX = 2000
 class ReflectionForm(FlaskForm):
     text = TextAreaField(
         _l("Your answer (only you can see it)"),
-        validators=[Length(max=REFLECTION_MAX, message=_l("Please keep it under %(max)d characters.", max=REFLECTION_MAX))],
+        validators=[
+            Length(max=REFLECTION_MAX, message=_l("Please keep it under %(max)d characters.", max=REFLECTION_MAX))
+        ],
     )

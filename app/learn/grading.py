@@ -1,4 +1,5 @@
 """Quiz attempts: shuffling, reading a submission strictly, and scoring on the server."""
+
 import random
 from dataclasses import dataclass
 
@@ -70,7 +71,7 @@ def read_answers(quiz: Quiz, form: MultiDict) -> tuple[dict[str, list[str]], lis
     """Chosen option ids per question, and the questions left unanswered.
     Raises Tampered for unknown fields, unknown options, duplicates or several answers to one."""
     known = {FIELD_PREFIX + q.id for q in quiz.questions}
-    for key in form.keys():
+    for key in form:
         if key not in known and key not in ALLOWED_FIELDS:
             raise Tampered(f"unknown field {key[:80]!r}")
     answers, unanswered = {}, []
@@ -99,14 +100,16 @@ def submit(attempt: QuizAttempt, quiz: Quiz, answers: dict[str, list[str]]) -> N
         correct += right
         attempt.answers.append(QuizAnswer(item_id=question.id, chosen=",".join(chosen), correct=right))
     previous = db.session.scalar(
-        select(func.count()).select_from(QuizAttempt).where(
+        select(func.count())
+        .select_from(QuizAttempt)
+        .where(
             QuizAttempt.user_id == attempt.user_id,
             QuizAttempt.module_id == attempt.module_id,
             QuizAttempt.submitted_at.is_not(None),
         )
     )
     total = len(quiz.questions)
-    attempt.number = previous + 1
+    attempt.number = (previous or 0) + 1
     attempt.correct_count, attempt.total = correct, total
     attempt.score = round(100 * correct / total)
     attempt.passed = attempt.score >= quiz.pass_mark
@@ -134,7 +137,7 @@ def standings(user_id: int, module_ids: list[str] | None = None) -> dict[str, St
     for module_id, score, passed in db.session.execute(stmt):
         s = result.setdefault(module_id, Standing(0, None, None, False))
         s.attempts += 1
-        s.best = score if s.best is None else max(s.best, score)
+        s.best = score if s.best is None or score is None else max(s.best, score)
         s.latest = score
         s.passed = s.passed or bool(passed)
     return result

@@ -1,4 +1,5 @@
 """The catalogue, a module's page, and reading a lesson step by step."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
@@ -45,10 +46,15 @@ def catalogue():
     resume = max(in_progress, key=lambda p: p.updated_at, default=None)
     home = student_home(current_user, progress, scores) if current_user.role == Role.STUDENT else Home([], set())
     return render_template(
-        "learn/catalogue.html", assigned=home.items, excused=home.excused,
+        "learn/catalogue.html",
+        assigned=home.items,
+        excused=home.excused,
         modules=[m for m in library().modules if m.id not in home.assigned_ids],
-        progress=progress, scores=scores, resume=resume,
-        resume_module=library().get(resume.module_id) if resume else None, locale=locale(),
+        progress=progress,
+        scores=scores,
+        resume=resume,
+        resume_module=library().get(resume.module_id) if resume else None,
+        locale=locale(),
     )
 
 
@@ -63,8 +69,12 @@ def module_page(module_id: str):
         .order_by(QuizAttempt.submitted_at.desc())
     ).all()
     return render_template(
-        "learn/module.html", module=module, lesson=module.lesson(locale()), progress=progress_for(module.id),
-        attempts=attempts, standing=standings(current_user.id, [module.id]).get(module.id),
+        "learn/module.html",
+        module=module,
+        lesson=module.lesson(locale()),
+        progress=progress_for(module.id),
+        attempts=attempts,
+        standing=standings(current_user.id, [module.id]).get(module.id),
     )
 
 
@@ -95,14 +105,21 @@ def step(module_id: str, number: int):
         }
     chosen = {b.id: request.args.get(f"s-{b.id}") for b in current.blocks if b.kind == "scenario"}
     return render_template(
-        "learn/step.html", module=module, lesson=lesson, step=current, progress=progress,
-        saved=saved, chosen=chosen, form=ReflectionForm(),
+        "learn/step.html",
+        module=module,
+        lesson=lesson,
+        step=current,
+        progress=progress,
+        saved=saved,
+        chosen=chosen,
+        form=ReflectionForm(),
     )
 
 
 def remember_position(user_id: int, module_id: str, number: int) -> None:
     """Where the student is, for resuming. Written only when it moved: rereading a step, or
     arriving by Next (whose POST already recorded it), reads without waiting for the write lock."""
+
     def work() -> None:
         begin_write()
         progress = db.session.scalar(
@@ -151,8 +168,15 @@ def save_reflection(module_id: str, block_id: str):
         lesson = module.lesson(locale())
         current = lesson.steps[step_number - 1]
         return render_template(
-            "learn/step.html", module=module, lesson=lesson, step=current, progress=progress_for(module.id),
-            saved={}, chosen={}, form=form, failed_block=block_id,
+            "learn/step.html",
+            module=module,
+            lesson=lesson,
+            step=current,
+            progress=progress_for(module.id),
+            saved={},
+            chosen={},
+            form=form,
+            failed_block=block_id,
         ), 422
     text = (form.text.data or "").strip()
     answer = db.session.scalar(

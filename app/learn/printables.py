@@ -1,6 +1,7 @@
 """For teaching a module in class: the teacher guide and a student handout to print, and the lesson
 as slides for a projector. Staff only. `?lang=en|ko` prints a page in the class's language whatever
 the teacher reads Dari in."""
+
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale
 
@@ -24,8 +25,12 @@ def guide(module_id: str):
     module, lang = module_or_404(module_id), print_language()
     with force_locale(lang):
         return render_template(
-            "learn/guide.html", module=module, lesson=module.lesson(lang), guide=module.guide(lang),
-            print_lang=lang, print_alternatives=alternatives("learn.guide", lang, module_id=module.id),
+            "learn/guide.html",
+            module=module,
+            lesson=module.lesson(lang),
+            guide=module.guide(lang),
+            print_lang=lang,
+            print_alternatives=alternatives("learn.guide", lang, module_id=module.id),
             material_titles=MATERIAL_TITLES,
         )
 
@@ -40,8 +45,13 @@ def material(module_id: str, kind: str):
         abort(404)
     with force_locale(lang):
         return render_template(
-            "learn/material.html", module=module, lesson=module.lesson(lang), kind=kind, material=html,
-            material_titles=MATERIAL_TITLES, print_lang=lang,
+            "learn/material.html",
+            module=module,
+            lesson=module.lesson(lang),
+            kind=kind,
+            material=html,
+            material_titles=MATERIAL_TITLES,
+            print_lang=lang,
             print_alternatives=alternatives("learn.material", lang, module_id=module.id, kind=kind),
         )
 
@@ -54,7 +64,11 @@ def handout(module_id: str):
     scenario = next((b for step in lesson.steps for b in step.blocks if b.kind == "scenario"), None)
     with force_locale(lang):
         return render_template(
-            "learn/handout.html", module=module, lesson=lesson, scenario=scenario, print_lang=lang,
+            "learn/handout.html",
+            module=module,
+            lesson=lesson,
+            scenario=scenario,
+            print_lang=lang,
             print_alternatives=alternatives("learn.handout", lang, module_id=module.id),
             report_address=url_for("reports.start", _external=True),
         )

@@ -1,4 +1,5 @@
 """Taking a quiz, and reading the result of an attempt."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -36,7 +37,10 @@ def submit_quiz(module_id: str):
         return _tampered(_("Some answers were not ones this quiz offers."))
     if unanswered:
         return render_template(
-            "learn/quiz.html", module=module, attempt=attempt, chosen=answers,
+            "learn/quiz.html",
+            module=module,
+            attempt=attempt,
+            chosen=answers,
             unanswered={q.id for q in unanswered},
         ), 422
     grading.submit(attempt, module.quiz, answers)

@@ -1,5 +1,6 @@
 """Retrying the questions a student missed in one attempt: practice that is checked on the server
 and explained, but not stored and not scored (the student's attempts and best score stay as they are)."""
+
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -34,15 +35,36 @@ def _missed(module_id: str, attempt_id: int):
 def retry_missed(module_id: str, attempt_id: int):
     module, attempt, questions = _missed(module_id, attempt_id)
     if request.method == "GET":
-        return render_template("learn/retry.html", module=module, attempt=attempt, questions=questions,
-                               chosen={}, unanswered=set(), checked=None)
+        return render_template(
+            "learn/retry.html",
+            module=module,
+            attempt=attempt,
+            questions=questions,
+            chosen={},
+            unanswered=set(),
+            checked=None,
+        )
     try:
         chosen, unanswered = grading.read_answers(module.quiz.model_copy(update={"questions": questions}), request.form)
     except grading.Tampered:
         return render_error(400, _("Some answers were not ones these questions offer. Reload the page and try again."))
     if unanswered:
-        return render_template("learn/retry.html", module=module, attempt=attempt, questions=questions,
-                               chosen=chosen, unanswered={q.id for q in unanswered}, checked=None), 422
+        return render_template(
+            "learn/retry.html",
+            module=module,
+            attempt=attempt,
+            questions=questions,
+            chosen=chosen,
+            unanswered={q.id for q in unanswered},
+            checked=None,
+        ), 422
     checked = {q.id: frozenset(chosen[q.id]) == q.correct_ids for q in questions}
-    return render_template("learn/retry.html", module=module, attempt=attempt, questions=questions,
-                           chosen=chosen, unanswered=set(), checked=checked)
+    return render_template(
+        "learn/retry.html",
+        module=module,
+        attempt=attempt,
+        questions=questions,
+        chosen=chosen,
+        unanswered=set(),
+        checked=checked,
+    )

@@ -1,5 +1,6 @@
 """Staff read every module whole: the lesson with the quiz and its answers (the teacher guide,
 handout, slides and classroom materials are in printables.py)."""
+
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
@@ -18,5 +19,3 @@ MATERIAL_TITLES = {"plan": _l("Lesson plan"), "family": _l("Family letter")}
 def preview(module_id: str):
     module = module_or_404(module_id)
     return render_template("learn/preview.html", module=module, lesson=module.lesson(locale()))
-
-

@@ -1,5 +1,6 @@
 """Staff guides that belong to no one module: the incident flowchart, what to do when the suspected
 perpetrator is in the class or the victim is a teacher, curriculum alignment, grade bands."""
+
 from flask import abort, render_template
 
 from app.content import library

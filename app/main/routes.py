@@ -1,4 +1,5 @@
 """Public pages: home, help lines, language choice, and the health check."""
+
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import literal, select

@@ -1,4 +1,5 @@
 """Import every model so Alembic and create_all() see the whole schema."""
+
 from app.models.assignment import Assignment, AssignmentStudent, Excusal
 from app.models.case import ActionKind, AuditEvent, CaseAction, CaseMessage, CaseNote, RemovalStatus, ReportView
 from app.models.classroom import Classroom, Enrollment

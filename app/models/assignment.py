@@ -1,4 +1,5 @@
 """Modules a teacher put in front of a class, with due dates, chosen students and excusals."""
+
 from datetime import datetime
 from typing import TYPE_CHECKING
 

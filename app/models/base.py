@@ -1,4 +1,5 @@
 """Small helpers shared by the models."""
+
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Dialect

@@ -1,5 +1,6 @@
 """Casework on a report: messages with the reporter, internal notes, the action checklist, who read
 what, and an audit trail nobody can edit. Free text is encrypted like the report itself."""
+
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, NoReturn
@@ -16,10 +17,10 @@ if TYPE_CHECKING:
 
 
 class ActionKind(StrEnum):
-    EVIDENCE = "evidence_recorded"       # links, account names — never images
+    EVIDENCE = "evidence_recorded"  # links, account names — never images
     POLICE = "police_report"
-    SUPPORT_CENTER = "support_center"    # Digital Sex Crime Victim Support Center / 1366
-    REMOVAL = "removal_request"          # per platform, with a status
+    SUPPORT_CENTER = "support_center"  # Digital Sex Crime Victim Support Center / 1366
+    REMOVAL = "removal_request"  # per platform, with a status
     PARENTS = "parents_contacted"
 
 

@@ -35,9 +35,7 @@ class Classroom(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     school: Mapped["School"] = relationship()
-    enrollments: Mapped[list["Enrollment"]] = relationship(
-        back_populates="classroom", cascade="all, delete-orphan"
-    )
+    enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="classroom", cascade="all, delete-orphan")
     assignments: Mapped[list["Assignment"]] = relationship(
         back_populates="classroom", cascade="all, delete-orphan", order_by="Assignment.id"
     )

@@ -1,5 +1,6 @@
 """What the operator's checks read: when each periodic job last ran and how it went, and
 fingerprints of secrets that must not change under stored data. One row per key."""
+
 from datetime import datetime
 
 from sqlalchemy import String

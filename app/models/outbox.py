@@ -1,5 +1,6 @@
 """The alert outbox: emails waiting to be sent, written in the same transaction as what they
 announce (a report, a reporter's message) and delivered later with retries by `app.notify`."""
+
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, false

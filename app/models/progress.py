@@ -1,4 +1,5 @@
 """What a student did in lessons and quizzes. Module, block and item ids come from content files."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint

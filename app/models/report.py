@@ -1,5 +1,6 @@
 """Anonymous reports. Nothing here can identify the reporter: no IP address, user agent, user id
 or session. Free text is stored only as Fernet ciphertext; the receipt only as a keyed hash."""
+
 import secrets
 from datetime import datetime
 from enum import StrEnum
@@ -17,11 +18,11 @@ if TYPE_CHECKING:
 
 
 class Category(StrEnum):
-    AI_IMAGE = "ai_image"          # AI-made or edited sexual image
-    REAL_IMAGE = "real_image"      # a real intimate image shared or threatened
-    SEXTORTION = "sextortion"      # threats or blackmail
-    BULLYING = "bullying"          # bullying or harassment online
-    DANGER = "danger"              # someone may be in danger or may hurt themselves
+    AI_IMAGE = "ai_image"  # AI-made or edited sexual image
+    REAL_IMAGE = "real_image"  # a real intimate image shared or threatened
+    SEXTORTION = "sextortion"  # threats or blackmail
+    BULLYING = "bullying"  # bullying or harassment online
+    DANGER = "danger"  # someone may be in danger or may hurt themselves
     OTHER = "other"
 
 

@@ -32,9 +32,7 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask-login ships no type
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("school_id", "username"),
-        CheckConstraint(
-            "role IN ('student', 'teacher', 'counselor', 'school_admin')", name="role_valid"
-        ),
+        CheckConstraint("role IN ('student', 'teacher', 'counselor', 'school_admin')", name="role_valid"),
         # Minors' data is minimal: students never have an email; staff always do.
         CheckConstraint(
             "(role = 'student' AND email IS NULL AND username IS NOT NULL)"
@@ -69,9 +67,7 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask-login ships no type
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     school: Mapped[School] = relationship()
-    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     # --- identity -----------------------------------------------------------------------------
     def get_id(self) -> str:

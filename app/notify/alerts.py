@@ -1,4 +1,5 @@
 """Who is alerted about a report, and the outbox rows that say so (never the report's content)."""
+
 import logging
 
 from flask import current_app
@@ -17,11 +18,13 @@ REPORT_KINDS = ("new", "urgent", "escalated")
 
 
 def _active_staff(school_id: int, *roles: str) -> list[User]:
-    return list(db.session.scalars(
-        select(User)
-        .where(User.school_id == school_id, User.active.is_(True), User.role.in_(roles))
-        .order_by(User.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.school_id == school_id, User.active.is_(True), User.role.in_(roles))
+            .order_by(User.id)
+        )
+    )
 
 
 def recipients(report: Report) -> list[User]:
@@ -30,18 +33,20 @@ def recipients(report: Report) -> list[User]:
     the school's routing rules name for the category, else every counselor, else the admins."""
     if report.urgent:
         return _active_staff(report.school_id, Role.COUNSELOR, Role.SCHOOL_ADMIN)
-    routed = list(db.session.scalars(
-        select(User)
-        .join(RoutingRule, RoutingRule.user_id == User.id)
-        .where(
-            RoutingRule.school_id == report.school_id,
-            RoutingRule.category == report.category,
-            User.school_id == report.school_id,
-            User.role == Role.COUNSELOR,
-            User.active.is_(True),
+    routed = list(
+        db.session.scalars(
+            select(User)
+            .join(RoutingRule, RoutingRule.user_id == User.id)
+            .where(
+                RoutingRule.school_id == report.school_id,
+                RoutingRule.category == report.category,
+                User.school_id == report.school_id,
+                User.role == Role.COUNSELOR,
+                User.active.is_(True),
+            )
+            .order_by(User.id)
         )
-        .order_by(User.id)
-    ))
+    )
     if routed:
         return routed
     return _active_staff(report.school_id, Role.COUNSELOR) or _active_staff(report.school_id, Role.SCHOOL_ADMIN)
@@ -66,29 +71,34 @@ def _compose(report: Report, kind: str) -> tuple[str, str]:
     urgent = report.urgent or kind == "urgent"
     if kind == "escalated":
         subject = gettext("Still not acknowledged: urgent report %(ref)s", ref=ref)
-        opening = gettext("An urgent report for %(school)s is still waiting in Dari: nobody has acknowledged it yet.",
-                          school=school)
+        opening = gettext(
+            "An urgent report for %(school)s is still waiting in Dari: nobody has acknowledged it yet.", school=school
+        )
     elif kind == "reporter_message":
         subject = gettext("New message from a reporter in Dari: report %(ref)s", ref=ref)
-        opening = gettext("The person who made a report for %(school)s wrote a new message. It is waiting in Dari.",
-                          school=school)
+        opening = gettext(
+            "The person who made a report for %(school)s wrote a new message. It is waiting in Dari.", school=school
+        )
     elif urgent:
         subject = gettext("URGENT: a report says someone may be in danger")
-        opening = gettext("An urgent report for %(school)s is waiting in Dari: the person reporting says someone "
-                          "may be in danger.", school=school)
+        opening = gettext(
+            "An urgent report for %(school)s is waiting in Dari: the person reporting says someone may be in danger.",
+            school=school,
+        )
     else:
         subject = gettext("New report waiting in Dari")
         opening = gettext("A new report for %(school)s is waiting in Dari.", school=school)
     lines = [opening, "", gettext("Reference: %(ref)s", ref=ref), gettext("Open it: %(link)s", link=link)]
     if urgent and report.acknowledged_at is None:
         lines += ["", gettext("Please acknowledge it in Dari as soon as possible.")]
-    lines += ["", gettext("For everyone's safety this email never contains what a report says. "
-                          "Sign in to Dari to read it.")]
+    lines += [
+        "",
+        gettext("For everyone's safety this email never contains what a report says. Sign in to Dari to read it."),
+    ]
     return subject, "\n".join(lines) + "\n"
 
 
-def _queue(report: Report, kind: str, n: int, people: list[User],
-           compose_as: str | None = None) -> list[OutboxMessage]:
+def _queue(report: Report, kind: str, n: int, people: list[User], compose_as: str | None = None) -> list[OutboxMessage]:
     if report.id is None:
         raise ValueError("flush the report before queueing its alerts")
     keys = {user.id: f"report:{report.id}:{kind}:{n}:{user.id}" for user in people if user.email}
@@ -104,8 +114,14 @@ def _queue(report: Report, kind: str, n: int, people: list[User],
             continue
         with force_locale(_locale_for(user, school)):
             subject, body = _compose(report, compose_as or kind)
-        message = OutboxMessage(dedupe_key=key, to_email=user.email, subject=subject, body=body,
-                                school_id=report.school_id, urgent=bool(report.urgent or kind == "escalated"))
+        message = OutboxMessage(
+            dedupe_key=key,
+            to_email=user.email,
+            subject=subject,
+            body=body,
+            school_id=report.school_id,
+            urgent=bool(report.urgent or kind == "escalated"),
+        )
         db.session.add(message)
         queued.append(message)
     db.session.flush()  # gives ids for deliver_after_request(); the caller commits
@@ -132,9 +148,11 @@ def queue_message_alert(report: Report, n: int, kind: str = "reporter_message") 
     people = recipients(report)
     if report.acknowledged_by_id and report.acknowledged_by_id not in {u.id for u in people}:
         handler = db.session.get(User, report.acknowledged_by_id)
-        if (handler is not None and handler.active and handler.school_id == report.school_id
-                and handler.role in (Role.COUNSELOR, Role.SCHOOL_ADMIN)):
+        if (
+            handler is not None
+            and handler.active
+            and handler.school_id == report.school_id
+            and handler.role in (Role.COUNSELOR, Role.SCHOOL_ADMIN)
+        ):
             people.append(handler)
     return _queue(report, kind, n, people)
-
-

@@ -1,4 +1,5 @@
 """Urgent reports nobody acknowledged in time: alert every counselor and school admin again."""
+
 import logging
 from datetime import datetime, timedelta
 

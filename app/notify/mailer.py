@@ -10,6 +10,7 @@ Failures wait: urgent alerts one minute every time, others with backoff (1, 2, 4
 Rows that failed only because the server could not be reached are released as soon as a
 connection succeeds again, and a delivery run with nothing due tries one connection for them.
 """
+
 import hashlib
 import logging
 import smtplib
@@ -170,7 +171,8 @@ def _claim(message_id: int) -> bool:
 def _mark_sent(message_id: int, now: datetime) -> None:
     # Kept to the minute (as the ORM does for sent_at): a sent time must not line up with a report.
     db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id)
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
         .values(sent_at=to_minute(now), claimed_at=None, last_error=None, waiting_on_server=False)
         .execution_options(synchronize_session=False)
     )
@@ -186,7 +188,9 @@ def _mark_failed(message: OutboxMessage, now: datetime, error: str, server_down:
 
 
 def pending_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))) or 0
+    return (
+        db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))) or 0
+    )
 
 
 def release_backlog(now: datetime, all_waiting: bool = False) -> int:
@@ -221,8 +225,14 @@ def _due(now: datetime, limit: int, ids: Collection[int] | None = None) -> list[
 
 
 def _waiting_on_server() -> bool:
-    return (db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.sent_at.is_(None), OutboxMessage.waiting_on_server.is_(True))) or 0) > 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.waiting_on_server.is_(True))
+        )
+        or 0
+    ) > 0
 
 
 def deliver(ids: Iterable[int | str] | None = None, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
@@ -243,7 +253,9 @@ def deliver(ids: Iterable[int | str] | None = None, now: datetime | None = None,
             if smtp.open() is not None and not released:
                 released = True
                 if release_backlog(now):
-                    queue += [i for i in _due(now, limit) if i not in queue][: max(limit - len(queue) - sent - failed, 0)]
+                    queue += [i for i in _due(now, limit) if i not in queue][
+                        : max(limit - len(queue) - sent - failed, 0)
+                    ]
             if not queue:
                 break
             message_id = queue.pop(0)

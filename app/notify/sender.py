@@ -5,6 +5,7 @@ start a thread each. Whatever the thread does not get to (a full queue, a proces
 mail server that is down) stays in the outbox for `flask outbox deliver`, which cron runs every
 minute; rows are claimed before sending, so the two never send the same alert twice.
 """
+
 import logging
 import os
 import queue

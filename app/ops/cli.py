@@ -1,4 +1,5 @@
 """`flask doctor`: the operator's one command to see whether everything a report needs works."""
+
 import sys
 
 import click

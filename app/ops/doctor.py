@@ -1,4 +1,5 @@
 """`flask doctor`: one line per check, what is wrong and what to do. Exit status 1 if any fails."""
+
 import smtplib
 from dataclasses import dataclass
 
@@ -48,8 +49,11 @@ def _database() -> Check:
         db.session.rollback()
     except SQLAlchemyError as exc:
         db.session.rollback()
-        return Check("database", "FAIL", f"cannot connect ({type(exc).__name__}): check DATABASE_URL and that the "
-                                         "database server is running")
+        return Check(
+            "database",
+            "FAIL",
+            f"cannot connect ({type(exc).__name__}): check DATABASE_URL and that the database server is running",
+        )
     return Check("database", "ok", f"reachable ({db.engine.dialect.name})")
 
 
@@ -62,8 +66,9 @@ def _migrations() -> Check:
     if current == heads:
         return Check("migrations", "ok", f"at the latest revision ({', '.join(sorted(heads))})")
     shown = ", ".join(sorted(current)) or "none"
-    return Check("migrations", "FAIL", f"database at {shown}, code expects {', '.join(sorted(heads))}: "
-                                       "run `flask db upgrade`")
+    return Check(
+        "migrations", "FAIL", f"database at {shown}, code expects {', '.join(sorted(heads))}: run `flask db upgrade`"
+    )
 
 
 def _report_keys() -> Check:
@@ -74,17 +79,27 @@ def _report_keys() -> Check:
         for key in keys:
             Fernet(key)
     except (ValueError, TypeError):
-        return Check("report keys", "FAIL", "REPORT_KEYS holds a value that is not a Fernet key: generate keys with "
-                                            "Fernet.generate_key() (README, \"Report keys\")")
+        return Check(
+            "report keys",
+            "FAIL",
+            "REPORT_KEYS holds a value that is not a Fernet key: generate keys with "
+            'Fernet.generate_key() (README, "Report keys")',
+        )
     if not keys:
-        return Check("report keys", "FAIL", "REPORT_KEYS is empty: set it (README, \"Report keys\")")
+        return Check("report keys", "FAIL", 'REPORT_KEYS is empty: set it (README, "Report keys")')
     result = check_report_keys()
     if result.unreadable:
-        return Check("report keys", "FAIL", f"{result.unreadable} stored row(s) no key in REPORT_KEYS reads: put back "
-                                            "the key they were written with")
+        return Check(
+            "report keys",
+            "FAIL",
+            f"{result.unreadable} stored row(s) no key in REPORT_KEYS reads: put back the key they were written with",
+        )
     if result.old_key:
-        return Check("report keys", "FAIL", f"{result.old_key} row(s) still need an older key: run `flask reports "
-                                            "rotate-keys` before removing any key")
+        return Check(
+            "report keys",
+            "FAIL",
+            f"{result.old_key} row(s) still need an older key: run `flask reports rotate-keys` before removing any key",
+        )
     extra = f"; {len(keys) - 1} older key(s) no longer needed" if len(keys) > 1 else ""
     return Check("report keys", "ok", f"the first key reads all {result.rows} encrypted row(s){extra}")
 
@@ -97,9 +112,13 @@ def _receipt_secret() -> Check:
         state.record(state.RECEIPT_FINGERPRINT, current)
         return Check("receipt secret", "ok", "set (its fingerprint is now recorded, to notice a change later)")
     if recorded.value != current:
-        return Check("receipt secret", "FAIL", f"RECEIPT_SECRET differs from the one in use since "
-                                               f"{recorded.updated_at:%Y-%m-%d %H:%M} UTC: receipts given out with the "
-                                               "old one no longer open; put the old value back")
+        return Check(
+            "receipt secret",
+            "FAIL",
+            f"RECEIPT_SECRET differs from the one in use since "
+            f"{recorded.updated_at:%Y-%m-%d %H:%M} UTC: receipts given out with the "
+            "old one no longer open; put the old value back",
+        )
     return Check("receipt secret", "ok", "set, the same as when first recorded")
 
 
@@ -107,8 +126,12 @@ def _limiter() -> Check:
     uri = current_app.config.get("RATELIMIT_STORAGE_URI", "memory://")
     scheme = uri.split("://", 1)[0]
     if not uri.startswith(SHARED):
-        return Check("rate limits", "warn", f"kept in {scheme}:// inside each process: fine for one process; with "
-                                            "several workers set RATELIMIT_STORAGE_URI=redis://…")
+        return Check(
+            "rate limits",
+            "warn",
+            f"kept in {scheme}:// inside each process: fine for one process; with "
+            "several workers set RATELIMIT_STORAGE_URI=redis://…",
+        )
     try:
         reachable = limiter.storage.check()
     except Exception:  # noqa: BLE001 - any storage error means "not reachable"
@@ -126,8 +149,12 @@ def _smtp() -> Check:
     try:
         _close(_connect(config))
     except (OSError, smtplib.SMTPException) as exc:
-        return Check("smtp", "FAIL", f"cannot connect to {where} ({_short_error(exc)}): check MAIL_SERVER, MAIL_PORT, "
-                                     "MAIL_USE_TLS and the login; alerts wait in the outbox meanwhile")
+        return Check(
+            "smtp",
+            "FAIL",
+            f"cannot connect to {where} ({_short_error(exc)}): check MAIL_SERVER, MAIL_PORT, "
+            "MAIL_USE_TLS and the login; alerts wait in the outbox meanwhile",
+        )
     return Check("smtp", "ok", f"{where} accepts a connection")
 
 
@@ -135,8 +162,9 @@ def _outbox() -> Check:
     now, outbox = utcnow(), outbox_state()
     if not outbox.pending:
         return Check("outbox", "ok", "nothing waiting")
-    text = (f"{outbox.pending} waiting ({outbox.urgent} urgent), oldest {describe_age(outbox.age(now))}"
-            + (f", last error: {outbox.last_error}" if outbox.last_error else ""))
+    text = f"{outbox.pending} waiting ({outbox.urgent} urgent), oldest {describe_age(outbox.age(now))}" + (
+        f", last error: {outbox.last_error}" if outbox.last_error else ""
+    )
     if outbox.late(now):
         return Check("outbox", "FAIL", f"{text}: fix what the error says, then `flask outbox deliver --now`")
     return Check("outbox", "ok", text)
@@ -149,8 +177,14 @@ def _jobs() -> list[Check]:
         if last is None:
             checks.append(Check(label, "FAIL", f"never ran: schedule {JOB_COMMANDS[name]} or run `flask schedule run`"))
         elif state.is_late(name, last, now):
-            checks.append(Check(label, "FAIL", f"{last:%Y-%m-%d %H:%M} UTC, too long ago: is cron (or `flask schedule "
-                                               f"run`) running? It should run {JOB_COMMANDS[name]}"))
+            checks.append(
+                Check(
+                    label,
+                    "FAIL",
+                    f"{last:%Y-%m-%d %H:%M} UTC, too long ago: is cron (or `flask schedule "
+                    f"run`) running? It should run {JOB_COMMANDS[name]}",
+                )
+            )
         elif outcome and outcome.startswith("failed"):
             checks.append(Check(label, "FAIL", f"{last:%Y-%m-%d %H:%M} UTC {outcome}: see the job's log"))
         else:

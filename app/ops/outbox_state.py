@@ -1,5 +1,6 @@
 """The outbox at a glance: what waits, since when, and why (for doctor, `flask outbox status`
 and the admin status page). Counts and error types only: never an address or a subject."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,8 +29,10 @@ class OutboxState:
 
     def late(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
-        return bool((self.oldest_urgent and now - self.oldest_urgent > URGENT_LATE)
-                    or (self.oldest and now - self.oldest > ANY_LATE))
+        return bool(
+            (self.oldest_urgent and now - self.oldest_urgent > URGENT_LATE)
+            or (self.oldest and now - self.oldest > ANY_LATE)
+        )
 
 
 def outbox_state(school_id: int | None = None) -> OutboxState:
@@ -44,11 +47,15 @@ def outbox_state(school_id: int | None = None) -> OutboxState:
             func.coalesce(func.sum(case((OutboxMessage.waiting_on_server.is_(True), 1), else_=0)), 0),
             func.min(OutboxMessage.created_at, type_=UTCDateTime),
             func.min(case((OutboxMessage.urgent.is_(True), OutboxMessage.created_at)), type_=UTCDateTime),
-        ).select_from(OutboxMessage).where(*where)
+        )
+        .select_from(OutboxMessage)
+        .where(*where)
     ).one()
     last_error = db.session.scalar(
-        select(OutboxMessage.last_error).where(*where, OutboxMessage.last_error.is_not(None))
-        .order_by(OutboxMessage.next_attempt_at.desc()).limit(1)
+        select(OutboxMessage.last_error)
+        .where(*where, OutboxMessage.last_error.is_not(None))
+        .order_by(OutboxMessage.next_attempt_at.desc())
+        .limit(1)
     )
     return OutboxState(int(pending), int(urgent), int(waiting), oldest, oldest_urgent, last_error)
 

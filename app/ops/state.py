@@ -3,6 +3,7 @@
 Recording never breaks the job it records: a failure to write the record is logged and dropped.
 Times are the wall clock, whatever `now` a job was given, because the record answers "is cron
 running?"."""
+
 import functools
 import logging
 from collections.abc import Callable
@@ -29,6 +30,7 @@ RECEIPT_FINGERPRINT = "fingerprint.receipt_secret"
 
 def record(key: str, value: str) -> None:
     """Set key to value (now); commits. Never raises."""
+
     def work():
         row = db.session.get(OpsState, key)
         if row is None:
@@ -69,6 +71,7 @@ def record_job(name: str, outcome: str) -> None:
 def records_run(name: str, describe: Callable[[Any], str] = str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a job function: its run is recorded as "ok <describe(result)>" or "failed <error
     type>", whoever runs it (cron's command, `flask schedule run`, a test)."""
+
     def decorate(job: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(job)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -80,15 +83,19 @@ def records_run(name: str, describe: Callable[[Any], str] = str) -> Callable[[Ca
                 raise
             record_job(name, f"ok {describe(result)}")
             return result
+
         return run
+
     return decorate
 
 
 def job_runs() -> dict[str, tuple[datetime | None, str | None]]:
     """For each known job: (when it last ran, its outcome), (None, None) when never."""
     rows = {r.key: r for r in db.session.scalars(select(OpsState).where(OpsState.key.in_([f"job.{n}" for n in JOBS])))}
-    return {name: ((rows[f"job.{name}"].updated_at, rows[f"job.{name}"].value) if f"job.{name}" in rows else (None, None))
-            for name in JOBS}
+    return {
+        name: ((rows[f"job.{name}"].updated_at, rows[f"job.{name}"].value) if f"job.{name}" in rows else (None, None))
+        for name in JOBS
+    }
 
 
 def is_late(name: str, last: datetime | None, now: datetime | None = None) -> bool:

@@ -1,6 +1,7 @@
 """Operator commands for reports, run by cron: `flask reports escalate` re-alerts unacknowledged
 urgent reports, `flask reports rotate-keys` re-encrypts with the newest key, `flask reports purge`
 applies retention. `reports_group` is the `flask reports` group other report commands join."""
+
 import sys
 
 import click
@@ -36,18 +37,26 @@ def reports_rotate_keys(check: bool, batch: int) -> None:
         try:
             count = rotate_report_keys(batch=batch, progress=lambda n: click.echo(f"re-encrypted {n} row(s) so far"))
         except InvalidToken:
-            click.echo("a stored text is readable with none of REPORT_KEYS: put back the key it was written with, "
-                       "then run this again (rows done so far are kept)", err=True)
+            click.echo(
+                "a stored text is readable with none of REPORT_KEYS: put back the key it was written with, "
+                "then run this again (rows done so far are kept)",
+                err=True,
+            )
             sys.exit(1)
         click.echo(f"re-encrypted {count} row(s) with the newest key")
     result = check_report_keys(batch=batch)
     if result.ok:
-        click.echo(f"ok: the first key reads all {result.rows} encrypted row(s); older keys can now be removed "
-                   "from REPORT_KEYS")
+        click.echo(
+            f"ok: the first key reads all {result.rows} encrypted row(s); older keys can now be removed "
+            "from REPORT_KEYS"
+        )
         return
     detail = ", ".join(f"{table} {n}" for table, n in result.by_table.items() if n)
-    click.echo(f"NOT DONE: {result.old_key} row(s) still need an older key and {result.unreadable} no key reads "
-               f"({detail}). Keep every key in REPORT_KEYS and run `flask reports rotate-keys` again.", err=True)
+    click.echo(
+        f"NOT DONE: {result.old_key} row(s) still need an older key and {result.unreadable} no key reads "
+        f"({detail}). Keep every key in REPORT_KEYS and run `flask reports rotate-keys` again.",
+        err=True,
+    )
     sys.exit(1)
 
 

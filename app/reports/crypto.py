@@ -1,5 +1,6 @@
 """Encryption of report text at rest and the receipt code. The keys live in configuration,
 never in the database, so a database dump alone reveals no report and opens none."""
+
 import hashlib
 import hmac
 import secrets
@@ -25,7 +26,9 @@ def decrypt(token: str | None) -> str | None:
     try:
         return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken:
-        raise RuntimeError("a report could not be decrypted: is REPORT_KEYS missing the key it was written with?") from None
+        raise RuntimeError(
+            "a report could not be decrypted: is REPORT_KEYS missing the key it was written with?"
+        ) from None
 
 
 def rotate(token: str | None) -> str | None:
@@ -41,7 +44,7 @@ def new_receipt() -> str:
 
 
 def format_receipt(receipt: str) -> str:
-    return " ".join(receipt[i:i + 4] for i in range(0, 16, 4))
+    return " ".join(receipt[i : i + 4] for i in range(0, 16, 4))
 
 
 def normalize_receipt(text: str) -> str | None:

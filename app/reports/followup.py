@@ -1,6 +1,7 @@
 """The reporter's follow-up at /report/follow-up: the receipt code opens the report, the reporter
 reads where it stands and the counselors' replies, and answers. Anonymous like the report form:
 nothing about the person is stored or logged, nor the code or which report was opened."""
+
 import time
 from time import sleep
 
@@ -33,9 +34,15 @@ def _unix_newlines(text: object) -> object:
 
 class CodeForm(FlaskForm):
     # No validators: every wrong code, malformed or unknown, gets the same answer (see _open).
-    code = StringField(_l("Your receipt code (16 digits)"), render_kw={
-        "inputmode": "numeric", "autocomplete": "off", "autocapitalize": "off", "spellcheck": "false",
-    })
+    code = StringField(
+        _l("Your receipt code (16 digits)"),
+        render_kw={
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "autocapitalize": "off",
+            "spellcheck": "false",
+        },
+    )
     # A message that could not be sent because the page had closed, carried back after the code.
     draft = TextAreaField(_l("Your message (not sent yet)"), filters=[_unix_newlines], render_kw={"rows": 5})
     submit = SubmitField(_l("Open my report"))
@@ -47,9 +54,13 @@ class MessageForm(FlaskForm):
         filters=[_unix_newlines],
         validators=[
             DataRequired(message=_l("Write your message first.")),
-            Length(max=MESSAGE_MAX, message=_l(
-                "Please keep your message under %(max)d characters. You can send the rest in a second message.",
-                max=MESSAGE_MAX)),
+            Length(
+                max=MESSAGE_MAX,
+                message=_l(
+                    "Please keep your message under %(max)d characters. You can send the rest in a second message.",
+                    max=MESSAGE_MAX,
+                ),
+            ),
         ],
         render_kw={"rows": 6},
     )
@@ -57,13 +68,17 @@ class MessageForm(FlaskForm):
 
 
 def wrong_code_message() -> str:
-    return _("We could not open a report with that code. Check the 16 digits and try again. "
-             "If you lost the code, you can send a new report.")
+    return _(
+        "We could not open a report with that code. Check the 16 digits and try again. "
+        "If you lost the code, you can send a new report."
+    )
 
 
 def expired_message() -> str:
-    return _("For your safety the page closed after %(minutes)d minutes without activity. Enter your code again.",
-             minutes=visit_cookie.idle_minutes())
+    return _(
+        "For your safety the page closed after %(minutes)d minutes without activity. Enter your code again.",
+        minutes=visit_cookie.idle_minutes(),
+    )
 
 
 @bp.route("/report/follow-up", methods=["GET", "POST"])
@@ -87,9 +102,14 @@ def _open_with_code() -> Response:
     started = time.monotonic()
     form = CodeForm()
     if not _within_rate_limit():
-        response = _code_page(form, status=429, problem=_(
-            "Too many codes were tried from this network. Please wait a few minutes and try again. "
-            "If someone is in danger now, call 112."))
+        response = _code_page(
+            form,
+            status=429,
+            problem=_(
+                "Too many codes were tried from this network. Please wait a few minutes and try again. "
+                "If someone is in danger now, call 112."
+            ),
+        )
         return _paced(response, started)
     report = visit_cookie.report_for_code(form.code.data)
     if report is None:
@@ -99,8 +119,14 @@ def _open_with_code() -> Response:
     if form.draft.data and form.draft.data.strip():
         # Their unsent message goes back in the box, to check and send.
         draft = MessageForm(formdata=None, body=form.draft.data)
-        return _paced(_report_page(report, form=draft, notice=_(
-            "Your message is not sent yet. Check it below and press \"Send to the counselors\".")), started)
+        return _paced(
+            _report_page(
+                report,
+                form=draft,
+                notice=_('Your message is not sent yet. Check it below and press "Send to the counselors".'),
+            ),
+            started,
+        )
     response = redirect(url_for("reports.follow_up"), 303)
     return _paced(visit_cookie.keep_open(response, visit_cookie.cookie_key(report)), started)
 
@@ -114,9 +140,16 @@ def follow_up_message() -> ResponseReturnValue:
     if report is None:
         code_form = CodeForm(formdata=None, draft=form.body.data)
         notice = expired_message() if visit.expired else None
-        return _code_page(code_form, status=403, notice=notice, clear=visit.present, problem=_(
-            "Your message was NOT sent: the page had closed. What you wrote is kept below — enter your code "
-            "to open your report again."))
+        return _code_page(
+            code_form,
+            status=403,
+            notice=notice,
+            clear=visit.present,
+            problem=_(
+                "Your message was NOT sent: the page had closed. What you wrote is kept below — enter your code "
+                "to open your report again."
+            ),
+        )
     if not form.validate_on_submit():
         return _report_page(report, form=form, status=422)
     key, report_id, body = visit_cookie.cookie_key(report), report.id, form.body.data
@@ -126,9 +159,15 @@ def follow_up_message() -> ResponseReturnValue:
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.error("follow-up message not saved: database error")
-        return _report_page(report, form=form, status=503, problem=_(
-            "Your message was NOT sent because of a problem on our side. Please try again in a moment — "
-            "what you wrote is still here."))
+        return _report_page(
+            report,
+            form=form,
+            status=503,
+            problem=_(
+                "Your message was NOT sent because of a problem on our side. Please try again in a moment — "
+                "what you wrote is still here."
+            ),
+        )
     current_app.logger.info("follow-up message saved")
     notify.deliver_after_request(outbox_ids)
     return visit_cookie.keep_open(redirect(url_for("reports.follow_up", sent=1), 303), key)
@@ -155,22 +194,40 @@ def follow_up_leave() -> Response:
     return visit_cookie.close(redirect(url_for("reports.follow_up", left=1), 303))
 
 
-def _code_page(form: CodeForm, status: int = 200, notice: str | None = None, problem: str | None = None,
-               clear: bool = False) -> Response:
-    response = make_response(render_template(
-        "reports/followup_open.html", form=form, notice=notice, problem=problem), status)
+def _code_page(
+    form: CodeForm, status: int = 200, notice: str | None = None, problem: str | None = None, clear: bool = False
+) -> Response:
+    response = make_response(
+        render_template("reports/followup_open.html", form=form, notice=notice, problem=problem), status
+    )
     return visit_cookie.close(response) if clear else response
 
 
-def _report_page(report: Report, form: MessageForm | None = None, status: int = 200, mark_seen: bool = False,
-                 sent: bool = False, notice: str | None = None, problem: str | None = None) -> Response:
+def _report_page(
+    report: Report,
+    form: MessageForm | None = None,
+    status: int = 200,
+    mark_seen: bool = False,
+    sent: bool = False,
+    notice: str | None = None,
+    problem: str | None = None,
+) -> Response:
     key, view = visit_cookie.cookie_key(report), reporter_view(report)
     if mark_seen:
         _mark_seen(report)
-    response = make_response(render_template(
-        "reports/followup.html", view=view, form=form or MessageForm(formdata=None), sent=sent,
-        notice=notice, problem=problem, lines=help_lines(), max_length=MESSAGE_MAX,
-    ), status)
+    response = make_response(
+        render_template(
+            "reports/followup.html",
+            view=view,
+            form=form or MessageForm(formdata=None),
+            sent=sent,
+            notice=notice,
+            problem=problem,
+            lines=help_lines(),
+            max_length=MESSAGE_MAX,
+        ),
+        status,
+    )
     return visit_cookie.keep_open(response, key)
 
 

@@ -7,6 +7,7 @@ version and when it was last used. Leaving (the button or quick exit) bumps the 
 of the cookie stops working on the server too. What the reporter sees is
 chosen here, not in the template: internal notes, action details and reasons, police and parents
 steps and counselors' names are never even loaded."""
+
 import base64
 import hashlib
 import json
@@ -105,8 +106,9 @@ def report_for_code(text: str) -> Report | None:
     digits = crypto.normalize_receipt((text or "")[:64])
     if digits is None:
         return None
-    return db.session.scalar(select(Report).where(
-        Report.receipt_hash == crypto.keyed_hash(digits), Report.purged_at.is_(None)))
+    return db.session.scalar(
+        select(Report).where(Report.receipt_hash == crypto.keyed_hash(digits), Report.purged_at.is_(None))
+    )
 
 
 def _cookie_options() -> dict[str, Any]:
@@ -146,8 +148,9 @@ OUTCOME_WORDS: dict[str, LazyString] = {
     "supported": _l("The counselors gave support to the people involved."),
     "content_removed": _l("The images or posts were removed."),
     "referred_police": _l("It was passed on to people outside the school who can help further."),
-    "referred_support_center": _l("It was passed on to the Digital Sex Crime Victim Support Center, "
-                                  "which can help further."),
+    "referred_support_center": _l(
+        "It was passed on to the Digital Sex Crime Victim Support Center, which can help further."
+    ),
     "no_further_action": _l("The counselors looked into it. The school is not taking further steps for now."),
 }
 # Only these steps concern the reporter; the others stay with the counselors.
@@ -185,8 +188,10 @@ def _when(report: Report, moment: datetime) -> str:
 
 def _action_words(action: CaseAction) -> str:
     if action.kind == ActionKind.SUPPORT_CENTER:
-        return _("Passed on to the Digital Sex Crime Victim Support Center, which helps remove images and "
-                 "supports the people harmed")
+        return _(
+            "Passed on to the Digital Sex Crime Victim Support Center, which helps remove images and "
+            "supports the people harmed"
+        )
     platform = action.platform or _("the platform")
     if action.status == RemovalStatus.REMOVED:
         return _("Removed from %(platform)s", platform=platform)
@@ -230,8 +235,15 @@ def add_reporter_message(report: Report, text: str) -> list[int]:
     """Store the reporter's message encrypted and queue the counselors' alert in one transaction.
     Returns the outbox ids to deliver after the commit. Its time is kept to the minute."""
     now = to_minute(utcnow())
-    db.session.add(CaseMessage(report_id=report.id, from_reporter=True, author_id=None,
-                               body_enc=crypto.encrypt(text.strip()), created_at=now))
+    db.session.add(
+        CaseMessage(
+            report_id=report.id,
+            from_reporter=True,
+            author_id=None,
+            body_enc=crypto.encrypt(text.strip()),
+            created_at=now,
+        )
+    )
     # Counted in SQL, so two messages sent at once still get two numbers (and two alerts).
     report.reporter_message_count = Report.reporter_message_count + 1
     report.last_activity_at = now

@@ -63,7 +63,7 @@ class StartForm(FlaskForm):
     category = RadioField(
         _l("What is happening?"),
         choices=_choices(CATEGORY_LABELS),
-        validators=[DataRequired(message=_l("Choose what is happening. If nothing fits, choose \"Something else\"."))],
+        validators=[DataRequired(message=_l('Choose what is happening. If nothing fits, choose "Something else".'))],
     )
     submit = SubmitField(_l("Next"))
 
@@ -79,24 +79,40 @@ class DetailsForm(FlaskForm):
     )
     where = TextAreaField(
         _l("Where is it happening? (optional)"),
-        validators=[Optional(), Length(max=WHERE_MAX, message=_l("Please keep this under %(max)d characters.", max=WHERE_MAX))],
+        validators=[
+            Optional(),
+            Length(max=WHERE_MAX, message=_l("Please keep this under %(max)d characters.", max=WHERE_MAX)),
+        ],
         render_kw={"rows": 3},
     )
     when = StringField(
         _l("When did it happen or start? (optional)"),
-        validators=[Optional(), Length(max=WHEN_MAX, message=_l("Please keep this under %(max)d characters.", max=WHEN_MAX))],
+        validators=[
+            Optional(),
+            Length(max=WHEN_MAX, message=_l("Please keep this under %(max)d characters.", max=WHEN_MAX)),
+        ],
     )
     what = TextAreaField(
         _l("What happened? Tell it in your own words."),
         validators=[
             DataRequired(message=_l("Write a few words about what happened, so the counselor can help.")),
-            Length(max=WHAT_MAX, message=_l("Please keep this under %(max)d characters. You can add more later with your receipt code.", max=WHAT_MAX)),
+            Length(
+                max=WHAT_MAX,
+                message=_l(
+                    "Please keep this under %(max)d characters. You can add more later with your receipt code.",
+                    max=WHAT_MAX,
+                ),
+            ),
         ],
         render_kw={"rows": 7},
     )
     wants = CheckboxList(_l("What would you like? (choose any)"), choices=_choices(WANT_LABELS), validate_choice=True)
-    consent_parents = RadioField(_l("May the school contact parents or guardians?"), choices=_choices(CONSENT_LABELS), default="not_sure")
-    consent_police = RadioField(_l("May the school contact the police?"), choices=_choices(CONSENT_LABELS), default="not_sure")
+    consent_parents = RadioField(
+        _l("May the school contact parents or guardians?"), choices=_choices(CONSENT_LABELS), default="not_sure"
+    )
+    consent_police = RadioField(
+        _l("May the school contact the police?"), choices=_choices(CONSENT_LABELS), default="not_sure"
+    )
     # Left empty by people; bots fill every field.
     website = StringField(_l("Leave this empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     submit = SubmitField(_l("Send my report"))

@@ -5,6 +5,7 @@ A rotation commits batch by batch, so a crash leaves rows under both keys. Runni
 resumes: rows the first key already reads are left alone. `check_report_keys()` counts what the
 first key alone cannot read yet; only when that is zero may the old key be retired.
 """
+
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -29,9 +30,9 @@ ENCRYPTED: list[tuple[type[Encrypted], tuple[str, ...]]] = [
 
 @dataclass
 class KeyCheck:
-    rows: int = 0            # rows holding any ciphertext
-    old_key: int = 0         # rows some column of which only an older key reads: rotate again
-    unreadable: int = 0      # rows no configured key reads: a key is missing from REPORT_KEYS
+    rows: int = 0  # rows holding any ciphertext
+    old_key: int = 0  # rows some column of which only an older key reads: rotate again
+    unreadable: int = 0  # rows no configured key reads: a key is missing from REPORT_KEYS
     by_table: dict[str, int] = field(default_factory=dict)  # table -> old_key + unreadable
 
     @property
@@ -52,8 +53,9 @@ def _reads(fernet: Fernet | MultiFernet, token: str) -> bool:
     return True
 
 
-def _rows(model: type[Encrypted], columns: Sequence[str], batch: int,
-          limit: int | None = None) -> Iterator[Sequence[Encrypted]]:
+def _rows(
+    model: type[Encrypted], columns: Sequence[str], batch: int, limit: int | None = None
+) -> Iterator[Sequence[Encrypted]]:
     """Rows in id order, batch by batch, each batch its own transaction (a restart loses none)."""
     last_id, seen = 0, 0
     while limit is None or seen < limit:

@@ -4,6 +4,7 @@ A purged report loses everything that could tell its story: the reporter's words
 notes, checklist steps and read markers. Its receipt stops working (the stored hash is replaced by
 a random value). The row itself stays — category, dates, status, outcome — so the school's
 anonymous statistics keep their numbers, and the audit trail gets a "purged" line."""
+
 import secrets
 from datetime import datetime, timedelta
 
@@ -22,12 +23,19 @@ CASEWORK = (CaseMessage, CaseNote, CaseAction, ReportView)
 def due_for_purge(school_id: int, days: int, now: datetime) -> list[int]:
     """Ids of the school's closed, not yet purged reports closed more than `days` ago."""
     cutoff = now - timedelta(days=days)
-    return list(db.session.scalars(
-        select(Report.id)
-        .where(Report.school_id == school_id, Report.status == Status.CLOSED.value,
-               Report.closed_at.is_not(None), Report.closed_at < cutoff, Report.purged_at.is_(None))
-        .order_by(Report.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Report.id)
+            .where(
+                Report.school_id == school_id,
+                Report.status == Status.CLOSED.value,
+                Report.closed_at.is_not(None),
+                Report.closed_at < cutoff,
+                Report.purged_at.is_(None),
+            )
+            .order_by(Report.id)
+        )
+    )
 
 
 def purge_report(report_id: int, school_id: int, days: int, now: datetime) -> bool:
@@ -36,23 +44,37 @@ def purge_report(report_id: int, school_id: int, days: int, now: datetime) -> bo
     cutoff = now - timedelta(days=days)
     result = db.session.execute(
         update(Report)
-        .where(Report.id == report_id, Report.status == Status.CLOSED.value, Report.closed_at < cutoff,
-               Report.purged_at.is_(None))
-        .values(what_enc=None, where_enc=None, when_enc=None, purged_at=now,
-                receipt_hash=secrets.token_hex(32))  # random, unique: no receipt hashes to it
+        .where(
+            Report.id == report_id,
+            Report.status == Status.CLOSED.value,
+            Report.closed_at < cutoff,
+            Report.purged_at.is_(None),
+        )
+        .values(
+            what_enc=None, where_enc=None, when_enc=None, purged_at=now, receipt_hash=secrets.token_hex(32)
+        )  # random, unique: no receipt hashes to it
         .execution_options(synchronize_session=False)
     )
     if rows_changed(result) != 1:
         db.session.rollback()
         return False
     for model in CASEWORK:
-        db.session.execute(delete(model).where(model.report_id == report_id)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            delete(model).where(model.report_id == report_id).execution_options(synchronize_session=False)
+        )
     ref = db.session.scalar(select(Report.ref).where(Report.id == report_id))
-    db.session.add(AuditEvent(
-        school_id=school_id, report_id=report_id, report_ref=ref, actor_id=None, actor_name="system",
-        action="purged", detail=f"closed more than {days} days ago", created_at=now,
-    ))
+    db.session.add(
+        AuditEvent(
+            school_id=school_id,
+            report_id=report_id,
+            report_ref=ref,
+            actor_id=None,
+            actor_name="system",
+            action="purged",
+            detail=f"closed more than {days} days ago",
+            created_at=now,
+        )
+    )
     db.session.commit()
     return True
 

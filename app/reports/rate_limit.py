@@ -6,6 +6,7 @@ A report is checked before it is stored but counted only once it is stored, so a
 for another reason (or sent twice) uses up nothing. If the limiter's storage is unreachable, a
 report goes through: refusing a frightened person because Redis is down would be the worse failure.
 """
+
 import logging
 
 from flask import current_app
@@ -34,7 +35,10 @@ def allows_report() -> bool:
     if not _enabled():
         return True
     try:
-        return all(limiter.limiter.test(item, _scope("report-submit"), get_remote_address()) for item in _items("REPORT_RATE_LIMIT"))
+        return all(
+            limiter.limiter.test(item, _scope("report-submit"), get_remote_address())
+            for item in _items("REPORT_RATE_LIMIT")
+        )
     except Exception as exc:  # noqa: BLE001 - any storage failure: let the report through
         log.warning("rate limit storage unavailable (%s); report allowed", type(exc).__name__)
         return True

@@ -1,5 +1,6 @@
 """The anonymous report form at /report. Nothing about the person reporting is stored or logged:
 not their address, browser, account or session. Each step is a POST so nothing lands in the URL."""
+
 from datetime import timedelta
 
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -76,11 +77,14 @@ def _after_start() -> ResponseReturnValue:
             school = matches[0] if len(matches) == 1 else None
         if school is not None:
             if form.category.data == Category.DANGER:
-                return render_template("reports/danger.html", school=school, category=form.category.data,
-                                       lines=help_lines())
+                return render_template(
+                    "reports/danger.html", school=school, category=form.category.data, lines=help_lines()
+                )
             return _details(school, form.category.data)
         if not matches:
-            form.school.errors.append(_("We could not find that school. Check the spelling, or type the school code your teacher uses."))
+            form.school.errors.append(
+                _("We could not find that school. Check the spelling, or type the school code your teacher uses.")
+            )
         elif len(matches) > MAX_MATCHES:
             form.school.errors.append(_("Many schools match. Type more of the name, or the school code."))
             matches = []
@@ -89,13 +93,18 @@ def _after_start() -> ResponseReturnValue:
     return render_template("reports/start.html", form=form, matches=matches), 422
 
 
-def _details(school: School, category: str, form: DetailsForm | None = None, status: int = 200,
-             problem: str | None = None) -> ResponseReturnValue:
+def _details(
+    school: School, category: str, form: DetailsForm | None = None, status: int = 200, problem: str | None = None
+) -> ResponseReturnValue:
     if form is None:
-        form = DetailsForm(formdata=None, school_id=str(school.id), category=category,
-                           submission=new_submission_token())
+        form = DetailsForm(
+            formdata=None, school_id=str(school.id), category=category, submission=new_submission_token()
+        )
     return render_template(
-        "reports/details.html", form=form, school=school, category_label=CATEGORY_LABELS[Category(category)],
+        "reports/details.html",
+        form=form,
+        school=school,
+        category_label=CATEGORY_LABELS[Category(category)],
         problem=problem,
     ), status
 
@@ -120,29 +129,57 @@ def _submit() -> ResponseReturnValue:
     if not form.submission.data or submission_issued_at(form.submission.data) is None:
         abort(400)
     if form.website.data:
-        return _details(school, category, form, 400, _(
-            "Your report was NOT sent: a field that should stay empty was filled in, which is what automatic "
-            "spam tools do. If you are a person, clear the field labelled \"Leave this empty\" and send again."))
+        return _details(
+            school,
+            category,
+            form,
+            400,
+            _(
+                "Your report was NOT sent: a field that should stay empty was filled in, which is what automatic "
+                'spam tools do. If you are a person, clear the field labelled "Leave this empty" and send again.'
+            ),
+        )
     if not form.validate_on_submit():
         return _details(school, category, form, 422)
     filed = find_filed(form.submission.data)
     if filed is not None:
         return _receipt_or_already_sent(filed, school, form.submission.data)
     if not rate_limit.allows_report():
-        return _details(school, category, form, 429, _(
-            "Your report was NOT sent: several reports came from this network in a short time. Please wait "
-            "10 minutes and send again — what you wrote is still here. If someone is in danger now, call 112."))
+        return _details(
+            school,
+            category,
+            form,
+            429,
+            _(
+                "Your report was NOT sent: several reports came from this network in a short time. Please wait "
+                "10 minutes and send again — what you wrote is still here. If someone is in danger now, call 112."
+            ),
+        )
     try:
         filed = file_report(school, form)
     except NotFiled:
-        return _details(school, category, form, 503, _(
-            "Your report was NOT sent because of a problem on our side. Please try again in a moment — "
-            "what you wrote is still here."))
+        return _details(
+            school,
+            category,
+            form,
+            503,
+            _(
+                "Your report was NOT sent because of a problem on our side. Please try again in a moment — "
+                "what you wrote is still here."
+            ),
+        )
     except Unconfirmed:
-        return _details(school, category, form, 503, _(
-            "We could not confirm that your report reached the school, because of a problem on our side. "
-            "What you wrote is still here: please press “Send my report” again in a moment. Sending again "
-            "is safe — the school will not get it twice."))
+        return _details(
+            school,
+            category,
+            form,
+            503,
+            _(
+                "We could not confirm that your report reached the school, because of a problem on our side. "
+                "What you wrote is still here: please press “Send my report” again in a moment. Sending again "
+                "is safe — the school will not get it twice."
+            ),
+        )
     if not filed.repeat:
         rate_limit.count_report()
         current_app.logger.info("report created")
@@ -152,8 +189,11 @@ def _submit() -> ResponseReturnValue:
 
 def _receipt(filed: Filed, school: School) -> ResponseReturnValue:
     return render_template(
-        "reports/receipt.html", receipt=crypto.format_receipt(filed.receipt), school=school,
-        urgent=filed.urgent, lines=help_lines(),
+        "reports/receipt.html",
+        receipt=crypto.format_receipt(filed.receipt),
+        school=school,
+        urgent=filed.urgent,
+        lines=help_lines(),
     )
 
 

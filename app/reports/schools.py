@@ -1,4 +1,5 @@
 """Finding the school a report is for, by code or by name."""
+
 from sqlalchemy import func, or_, select
 
 from app.extensions import db

@@ -6,6 +6,7 @@ click, a refresh, "send again" after an error) finds the stored report and shows
 never a second report and never a false "NOT sent". The unique constraint on the token's hash is what
 decides: two copies arriving at once cannot both be stored.
 """
+
 import hashlib
 import hmac
 import secrets
@@ -163,7 +164,8 @@ def _insert(school_id: int, form: "DetailsForm", token: str) -> Filed:
             continue  # the reference was taken meanwhile: draw another
         messages = notify.queue_report_alerts(report, "urgent" if urgent else "new")
         db.session.flush()
-        return Filed(report_id=report.id, ref=report.ref, receipt=receipt, urgent=urgent,
-                     outbox_ids=[m.id for m in messages])
+        return Filed(
+            report_id=report.id, ref=report.ref, receipt=receipt, urgent=urgent, outbox_ids=[m.id for m in messages]
+        )
     db.session.rollback()
     raise NotFiled("no free report reference")

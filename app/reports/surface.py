@@ -4,6 +4,7 @@ The account cookie is path "/", so browsers send it to /report too. Here it is n
 loaded or refreshed: report pages get a session of their own (a separate cookie, path /report,
 holding only the CSRF token and a language choice), and the logged-in user is never loaded, so
 nothing on this surface can tie a report to an account, and no account cookie is set in reply."""
+
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import AnonymousUserMixin

@@ -1,5 +1,6 @@
 """Real-browser tests: Debian's Chromium driven by Playwright against the app served on loopback,
 with axe-core auditing every page a test visits."""
+
 import os
 import threading
 from pathlib import Path
@@ -56,8 +57,14 @@ def browser():
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

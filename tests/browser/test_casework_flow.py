@@ -1,5 +1,6 @@
 """End to end: a report goes in; a counselor is alerted, acknowledges, writes to the reporter, records a
 removal request and closes the case; the reporter reads the reply with the receipt code and answers."""
+
 import pyotp
 import pytest
 
@@ -10,8 +11,12 @@ from tests.browser.conftest import Audited, go, submit_and_audit
 
 @pytest.fixture
 def live_app(app_factory, tmp_path, smtp_server):
-    return app_factory(WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
-                       MAIL_PORT=smtp_server.port, OUTBOX_DELIVER_AFTER_REQUEST=True)
+    return app_factory(
+        WTF_CSRF_ENABLED=True,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
+        MAIL_PORT=smtp_server.port,
+        OUTBOX_DELIVER_AFTER_REQUEST=True,
+    )
 
 
 @pytest.fixture
@@ -62,8 +67,10 @@ def test_case_from_report_to_closure_with_two_way_follow_up(page, browser, live_
     submit_and_audit(page, lambda: page.get_by_role("button", name="Acknowledge").click())
     assert "Acknowledged" in page.content()
 
-    page.locator("#message-body").fill("Thank you for telling us. You are not in trouble. Please do not reply "
-                                       "to that account; we are asking Instagram to remove it.")
+    page.locator("#message-body").fill(
+        "Thank you for telling us. You are not in trouble. Please do not reply "
+        "to that account; we are asking Instagram to remove it."
+    )
     submit_and_audit(page, lambda: page.get_by_role("button", name="Send message").click())
 
     submit_and_audit(page, lambda: page.get_by_role("link", name="Record a removal request").click())

@@ -1,4 +1,5 @@
 """End to end: a teacher with an empty account sets up a class, a student learns, the teacher sees it."""
+
 from datetime import date, timedelta
 
 import pytest

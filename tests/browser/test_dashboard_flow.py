@@ -1,6 +1,7 @@
 """The class dashboard in a real browser, in English and Korean: axe-core finds no violations at
 all (not only serious ones), the bars and the score distribution are drawn, and the sort links are
 reached and followed with the keyboard alone."""
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -31,8 +32,10 @@ def dashboard_class(live_app):
 
 def axe_violations(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v.get('impact')}): {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"]]
+    return [
+        f"{v['id']} ({v.get('impact')}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
 
 
 def tab_to(page, href_part: str, limit: int = 80) -> None:
@@ -47,8 +50,9 @@ def tab_to(page, href_part: str, limit: int = 80) -> None:
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_dashboard_reads_at_a_glance_and_sorts_by_keyboard(browser, live_server, dashboard_class, lang):
     teacher, class_id = dashboard_class
-    context = browser.new_context(base_url=live_server, viewport={"width": 1100, "height": 900},
-                                  extra_http_headers={"Accept-Language": lang})
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1100, "height": 900}, extra_http_headers={"Accept-Language": lang}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto("/login/staff")

@@ -1,4 +1,5 @@
 """A student takes a lesson and a quiz in a real browser: mouse for the lesson, keyboard only for a quiz."""
+
 import pytest
 
 from app.models import Role

@@ -1,4 +1,5 @@
 """Log in as each role, switch language, and log in with the keyboard alone."""
+
 import pyotp
 import pytest
 

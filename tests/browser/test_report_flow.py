@@ -1,5 +1,6 @@
 """A logged-out person on a phone files a report in Korean with the keyboard only; the school's
 counselors, and only they, get an email without the report's words."""
+
 import pytest
 
 from app.models import Role
@@ -9,8 +10,12 @@ from tests.browser.conftest import Audited
 
 @pytest.fixture
 def live_app(app_factory, tmp_path, smtp_server):
-    return app_factory(WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
-                       MAIL_PORT=smtp_server.port, OUTBOX_DELIVER_AFTER_REQUEST=True)
+    return app_factory(
+        WTF_CSRF_ENABLED=True,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
+        MAIL_PORT=smtp_server.port,
+        OUTBOX_DELIVER_AFTER_REQUEST=True,
+    )
 
 
 @pytest.fixture
@@ -33,9 +38,14 @@ def tab_to(page, predicate_js: str, limit: int = 60):
 
 
 def test_phone_keyboard_only_report_in_korean(browser, live_server, schools, smtp_server):
-    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740},
-                                  locale="ko-KR", extra_http_headers={"Accept-Language": "ko-KR,ko;q=0.9"},
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        base_url=live_server,
+        viewport={"width": 360, "height": 740},
+        locale="ko-KR",
+        extra_http_headers={"Accept-Language": "ko-KR,ko;q=0.9"},
+        is_mobile=True,
+        has_touch=True,
+    )
     page = context.new_page()
     audit = Audited(page)
     page.goto("/")
@@ -105,9 +115,16 @@ def test_quick_exit_from_the_follow_up_closes_it_on_the_server(browser, live_app
     receipt = "1234567812345678"
     with live_app.app_context():
         school = db.session.scalar(db.select(School).where(School.code == "BETA"))
-        report = Report(school_id=school.id, receipt_hash=reports_crypto.keyed_hash(receipt),
-                        submission_hash="b" * 64, category="other", affected="me", consent_parents="no",
-                        consent_police="no", what_enc=reports_crypto.encrypt("words"))
+        report = Report(
+            school_id=school.id,
+            receipt_hash=reports_crypto.keyed_hash(receipt),
+            submission_hash="b" * 64,
+            category="other",
+            affected="me",
+            consent_parents="no",
+            consent_police="no",
+            what_enc=reports_crypto.encrypt("words"),
+        )
         report.assign_ref()
         db.session.add(report)
         db.session.commit()

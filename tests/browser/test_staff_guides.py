@@ -1,4 +1,5 @@
 """A teacher finds the staff guides from the menu, and the incident flowchart prints on one A4 page."""
+
 import re
 
 import pytest
@@ -11,8 +12,9 @@ from tests.browser.conftest import go, submit_and_audit
 
 @pytest.fixture
 def live_app(app_factory, tmp_path):
-    return app_factory(WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
-                       CONTENT_ROOT=str(BASE_DIR))
+    return app_factory(
+        WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}", CONTENT_ROOT=str(BASE_DIR)
+    )
 
 
 @pytest.fixture
@@ -28,10 +30,13 @@ def printed_pages(page) -> int:
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
 
 
-@pytest.mark.parametrize("lang, menu, title", [
-    ("en", "Staff guides", "Incident flowchart"),
-    ("ko", "교직원 안내서", "사안 발생 시 처리 흐름도"),
-])
+@pytest.mark.parametrize(
+    "lang, menu, title",
+    [
+        ("en", "Staff guides", "Incident flowchart"),
+        ("ko", "교직원 안내서", "사안 발생 시 처리 흐름도"),
+    ],
+)
 def test_the_incident_flowchart_is_one_printed_page(page, teacher, lang, menu, title):
     page.context.set_extra_http_headers({"Accept-Language": lang})
     go(page, "/login/staff")

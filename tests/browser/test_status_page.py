@@ -1,5 +1,6 @@
 """The admin's alert status page in a real browser, in both languages: axe-core finds nothing
 serious, the warning is reachable from the navigation by keyboard."""
+
 import pyotp
 import pytest
 

@@ -1,6 +1,7 @@
 """Teaching in a real browser: a new teacher from the invite link to a first assigned module in at
 most eight actions; a student's to-do list and retrying missed questions on a phone in Korean; the
 handout's print view and the slides' arrow keys. axe-core audits every page reached."""
+
 import os
 from pathlib import Path
 
@@ -96,8 +97,12 @@ def world(live_app):
 
 def test_student_on_a_phone_in_korean_sees_a_to_do_list_and_retries_missed_questions(browser, live_server, world):
     _app, _teacher, students, _class_id = world
-    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 780}, locale="ko-KR",
-                                  extra_http_headers={"Accept-Language": "ko"})
+    context = browser.new_context(
+        base_url=live_server,
+        viewport={"width": 360, "height": 780},
+        locale="ko-KR",
+        extra_http_headers={"Accept-Language": "ko"},
+    )
     page = context.new_page()
     audit = Audited(page)
     page.audit = audit
@@ -112,8 +117,12 @@ def test_student_on_a_phone_in_korean_sees_a_to_do_list_and_retries_missed_quest
     assert page.locator(".main-nav .nav-count").inner_text().startswith("2")
     context.close()
 
-    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 780}, locale="ko-KR",
-                                  extra_http_headers={"Accept-Language": "ko"})
+    context = browser.new_context(
+        base_url=live_server,
+        viewport={"width": 360, "height": 780},
+        locale="ko-KR",
+        extra_http_headers={"Accept-Language": "ko"},
+    )
     page = context.new_page()
     audit2 = Audited(page)
     page.audit = audit2
