@@ -11,6 +11,9 @@ import pytest
 
 from tests.page_tour import tour
 
+# Starts a Java process per language: part of `make test`, left out of the `make test-fast` loop.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 JAVA = shutil.which("java")
