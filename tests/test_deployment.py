@@ -215,3 +215,12 @@ def test_a_failing_job_does_not_stop_the_others(app_factory):
 
         done = run_round(purge=True)
     assert done == {"sent": 0, "escalated": 0, "purged": 0}
+
+
+def test_a_reporter_can_open_their_report_while_the_limiters_redis_is_down(app_factory):
+    app = app_factory(FOLLOWUP_RATE_LIMIT="2 per minute", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0")
+    Factory(app).school("ALPHA")
+    client = app.test_client()
+    receipt = receipt_of(send(client, text(start(client))))
+    response = client.post("/report/follow-up", data={"code": receipt})
+    assert response.status_code == 303  # the report opens; the limiter's outage is not the reporter's problem

@@ -8,20 +8,18 @@ from time import sleep
 from flask import current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
-from limits import parse_many
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app import notify
-from app.extensions import db, limiter
+from app.extensions import db
 from app.helplines import help_lines
 from app.models.base import to_minute, utcnow
 from app.models.report import Report
-from app.reports import bp, followup_session as visit_cookie
+from app.reports import bp, followup_session as visit_cookie, rate_limit
 from app.reports.followup_session import add_reporter_message, reporter_view
 from app.transactions import begin_write, reads_first, retrying, writing
 
@@ -101,7 +99,7 @@ def _open_with_code() -> Response:
     neither trying many codes nor timing the answers tells anything."""
     started = time.monotonic()
     form = CodeForm()
-    if not _within_rate_limit():
+    if not rate_limit.allows_followup_attempt():
         response = _code_page(
             form,
             status=429,
@@ -248,18 +246,6 @@ def _mark_seen(report: Report) -> None:
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.error("follow-up visit not recorded: database error")
-
-
-def _within_rate_limit() -> bool:
-    """Every attempt counts, right or wrong, per network address, in the limiter's short-lived
-    storage only (never the database)."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return True
-    key = get_remote_address()
-    items = parse_many(current_app.config["FOLLOWUP_RATE_LIMIT"])
-    # Every limit is hit, even after one says no, so each window keeps counting the attempt.
-    hits = [limiter.limiter.hit(item, "report-followup", key) for item in items]
-    return all(hits)
 
 
 def _paced(response: Response, started: float) -> Response:

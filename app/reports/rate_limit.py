@@ -52,3 +52,20 @@ def count_report() -> None:
             limiter.limiter.hit(item, _scope("report-submit"), get_remote_address())
     except Exception as exc:  # noqa: BLE001 - the report is stored; a missed count is harmless
         log.warning("rate limit storage unavailable (%s); report not counted", type(exc).__name__)
+
+
+def allows_followup_attempt() -> bool:
+    """Every receipt code tried counts, right or wrong. With the limiter's storage down the attempt
+    goes through: 16-digit codes and the padded delay still make guessing hopeless meanwhile."""
+    if not _enabled():
+        return True
+    try:
+        # Every limit is hit, even after one says no, so each window keeps counting the attempt.
+        hits = [
+            limiter.limiter.hit(item, _scope("report-followup"), get_remote_address())
+            for item in _items("FOLLOWUP_RATE_LIMIT")
+        ]
+    except Exception as exc:  # noqa: BLE001 - any storage failure: let the reporter in
+        log.warning("rate limit storage unavailable (%s); follow-up attempt allowed", type(exc).__name__)
+        return True
+    return all(hits)
