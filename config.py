@@ -73,6 +73,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Prefix of every rate-limit key, so several sites (or runs) can share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     # If the limiter's storage is down, let requests through (and log) rather than answer 500.
     RATELIMIT_SWALLOW_ERRORS = True
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. 0: none, so

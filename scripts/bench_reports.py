@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import uuid
 from collections import Counter
 from http.client import HTTPConnection
 from pathlib import Path
@@ -55,6 +56,8 @@ def environment(url: str, port: int, smtp_port: int, workers: int, instance: str
         "REPORT_KEYS": Fernet.generate_key().decode(),
         "RECEIPT_SECRET": "bench-receipt-secret",
         "RATELIMIT_STORAGE_URI": redis_url,
+        # Redis keeps counts between runs: each run counts its own reporters from zero.
+        "RATELIMIT_KEY_PREFIX": f"bench-{uuid.uuid4().hex}-",
         "TRUSTED_PROXY_COUNT": "1",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
