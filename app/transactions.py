@@ -59,7 +59,6 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={lock_timeout_ms()}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
-    connection_record.info["sqlite"] = True
 
 
 def lock_timeout_ms() -> int:

@@ -10,7 +10,14 @@ import yaml
 from markupsafe import Markup
 from pydantic import Field, ValidationError
 
-from app.content.render import ContentProblem, pydantic_problems, to_html, yaml_problem
+from app.content.render import (
+    FRONT_MATTER_PROBLEM,
+    ContentProblem,
+    pydantic_problems,
+    split_front_matter,
+    to_html,
+    yaml_problem,
+)
 from app.content.schemas import LOCALES, SLUG, Strict
 
 GUIDES_DIR = "guides"
@@ -101,10 +108,11 @@ def _load_guide(directory: Path, name: str, out: Problems) -> StaffGuide | None:
 
 def _load_page(path: Path, out: Problems) -> GuidePage | None:
     text = path.read_text(encoding="utf-8")
-    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
-        out.add(path, "front matter", "the file must start with YAML front matter between '---' lines")
+    parts = split_front_matter(text)
+    if parts is None:
+        out.add(path, "front matter", FRONT_MATTER_PROBLEM)
         return None
-    head, body = text[4:].split("\n---\n", 1)
+    head, body = parts
     try:
         meta = GuideMeta.model_validate(yaml.safe_load(head) or {})
     except yaml.YAMLError as exc:

@@ -9,7 +9,16 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from app.content.guides import StaffGuide, load_guides
-from app.content.render import ContentProblem, Step, pydantic_problems, split_steps, to_html, yaml_problem
+from app.content.render import (
+    FRONT_MATTER_PROBLEM,
+    ContentProblem,
+    Step,
+    pydantic_problems,
+    split_front_matter,
+    split_steps,
+    to_html,
+    yaml_problem,
+)
 from app.content.schemas import LOCALES, Callout, FrontMatter, Quiz, Scenario
 
 
@@ -181,10 +190,11 @@ def _load_lesson(path: Path, module_id: str, out: _Collector) -> Lesson | None:
         out.add(path, "(file)", "missing: every module needs a lesson in both languages")
         return None
     text = path.read_text(encoding="utf-8")
-    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
-        out.add(path, "front matter", "the file must start with YAML front matter between '---' lines")
+    parts = split_front_matter(text)
+    if parts is None:
+        out.add(path, "front matter", FRONT_MATTER_PROBLEM)
         return None
-    head, body = text[4:].split("\n---\n", 1)
+    head, body = parts
     try:
         data = yaml.safe_load(head) or {}
         meta = FrontMatter.model_validate(data)

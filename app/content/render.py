@@ -140,3 +140,14 @@ def pydantic_problems(exc: ValidationError, prefix: str = "") -> list[ContentPro
         where = f"{prefix}: {loc}" if prefix and loc else (prefix or loc or "(top)")
         found.append(ContentProblem(where, error["msg"].removeprefix("Value error, ")))
     return found
+
+
+FRONT_MATTER_PROBLEM = "the file must start with YAML front matter between '---' lines"
+
+
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """(YAML head, Markdown body) of a content file, or None when it has no front matter."""
+    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
+        return None
+    head, body = text[4:].split("\n---\n", 1)
+    return head, body
