@@ -16,6 +16,7 @@ from app.content import korean
 from app.content.guessing import curriculum_warnings, quiz_warnings
 from app.content.guides import GUIDES_DIR
 from app.content.loader import ContentError, load_library
+from app.content.render import load_yaml
 from app.content.schemas import Quiz
 
 
@@ -75,6 +76,6 @@ def _valid_quizzes(root: Path) -> dict[str, Quiz]:
 
 def _yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
         return None

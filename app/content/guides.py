@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError
 from app.content.render import (
     FRONT_MATTER_PROBLEM,
     ContentProblem,
+    load_yaml,
     pydantic_problems,
     split_front_matter,
     to_html,
@@ -114,7 +115,7 @@ def _load_page(path: Path, out: Problems) -> GuidePage | None:
         return None
     head, body = parts
     try:
-        meta = GuideMeta.model_validate(yaml.safe_load(head) or {})
+        meta = GuideMeta.model_validate(load_yaml(head) or {})
     except yaml.YAMLError as exc:
         out.add(path, "front matter", yaml_problem(exc))
         return None

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from markdown_it.token import Token
 
-from app.content.render import _md
+from app.content.render import _md, load_yaml
 from app.content.schemas import BLOCKS
 
 # Latin letters around it only: Korean particles follow directly ("Dari에서"), and \b counts Hangul as a word.
@@ -82,7 +82,7 @@ def markdown_problems(markdown: str, first_line: int = 1) -> list[tuple[str, str
             found.extend((line, p) for p in _inline_problems(token.children))
         elif token.type == "fence" and token.info.strip() in BLOCKS:
             try:
-                data = yaml.safe_load(token.content)
+                data = load_yaml(token.content)
             except yaml.YAMLError:
                 continue  # the loader reports broken blocks
             for path, value in _strings(data):
@@ -97,7 +97,7 @@ def lesson_problems(path: Path) -> list[tuple[str, str]]:
     head, body = text[4:].split("\n---\n", 1)
     found: list[tuple[str, str]] = []
     try:
-        meta = yaml.safe_load(head) or {}
+        meta = load_yaml(head) or {}
     except yaml.YAMLError:
         meta = {}
     for name in FRONT_MATTER_TEXT:

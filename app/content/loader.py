@@ -13,6 +13,7 @@ from app.content.render import (
     FRONT_MATTER_PROBLEM,
     ContentProblem,
     Step,
+    load_yaml,
     pydantic_problems,
     split_front_matter,
     split_steps,
@@ -196,7 +197,7 @@ def _load_lesson(path: Path, module_id: str, out: _Collector) -> Lesson | None:
         return None
     head, body = parts
     try:
-        data = yaml.safe_load(head) or {}
+        data = load_yaml(head) or {}
         meta = FrontMatter.model_validate(data)
     except yaml.YAMLError as exc:
         out.add(path, "front matter", yaml_problem(exc))
@@ -265,7 +266,7 @@ def _load_quiz(path: Path, out: _Collector) -> Quiz | None:
         out.add(path, "(file)", "missing: every lesson needs a quiz")
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         out.add(path, "(file)", yaml_problem(exc))
         return None
