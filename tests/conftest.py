@@ -14,13 +14,14 @@ import pytest
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.routing import Rule
 
 import app.content as content
 from app import create_app
 from app.extensions import db
 from app.models import Classroom, Enrollment, Role, School, User
 from app.models.base import utcnow
-from config import TestConfig
+from config import BASE_DIR, TestConfig
 
 # Fixtures kept in their own modules, available to every test: `smtp_server` (a real SMTP server)
 # and `counsel_world` (a school whose counselors receive different reports).
@@ -144,6 +145,35 @@ def _load_library_once(root):
 content.load_library = _load_library_once
 
 
+def real_curriculum():
+    """The repository's own lessons, quizzes and guides, loaded once per process (as the apps load it)."""
+    return _load_library_once(BASE_DIR)
+
+
+_compile_builder = Rule._compile_builder
+_builders: dict[tuple, object] = {}
+
+
+def _compile_builder_once(rule, append_unknown=True):
+    """Werkzeug compiles a URL builder per rule (Python source through `ast` and `compile`) for each app,
+    which made building an app nine tenths of the cost of a short test. The builder is a plain function
+    of the rule's text, parts and defaults that receives the rule as an argument, so one compiled for
+    the same rule in an earlier app is the same function."""
+    key = (
+        rule.rule,
+        rule.map.host_matching,
+        tuple(rule._trace),
+        repr(sorted((rule.defaults or {}).items())),
+        append_unknown,
+    )
+    if key not in _builders:
+        _builders[key] = _compile_builder(rule, append_unknown)
+    return _builders[key]
+
+
+Rule._compile_builder = _compile_builder_once  # type: ignore[method-assign]
+
+
 def make_app(**overrides):
     class Config(TestConfig):
         pass
@@ -163,8 +193,11 @@ def app_factory():
     def build(**overrides):
         app = make_app(**overrides)
         with app.app_context():
-            db.drop_all()
-            db.create_all()
+            if _private_memory_database(app):
+                _create_schema_in_memory()
+            else:
+                db.drop_all()  # a server or file database may hold tables an interrupted run left behind
+                db.create_all()
         made.append(app)
         return app
 
@@ -172,8 +205,34 @@ def app_factory():
     for app in made:
         with app.app_context():
             db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+            if not _private_memory_database(app):
+                db.drop_all()
+            db.engine.dispose()  # an in-memory SQLite database goes with its last connection
+
+
+def _private_memory_database(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:")
+
+
+_empty_schema: list[bytes] = []
+
+
+def _create_schema_in_memory() -> None:
+    """create_all once per process; later apps load a copy of the empty database (sqlite3's
+    deserialize) into their connection, ten times faster than issuing the DDL again."""
+    if not _empty_schema:
+        db.create_all()
+        raw = db.engine.raw_connection()
+        try:
+            _empty_schema.append(raw.driver_connection.serialize())
+        finally:
+            raw.close()
+        return
+    raw = db.engine.raw_connection()
+    try:
+        raw.driver_connection.deserialize(_empty_schema[0])
+    finally:
+        raw.close()
 
 
 @pytest.fixture
@@ -285,7 +344,7 @@ def as_user(app):
 
     def make(user):
         client = app.test_client()
-        login(client, user, app)
+        login(client, user, app, follow=False)
         return client
 
     return make

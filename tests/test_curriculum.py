@@ -5,11 +5,11 @@ import re
 import pytest
 from markupsafe import Markup
 
-from app.content.loader import load_library
 from app.models import Role
 from config import BASE_DIR
+from conftest import real_curriculum
 
-LIBRARY = load_library(BASE_DIR)
+LIBRARY = real_curriculum()
 MODULES = [m.id for m in LIBRARY.modules]
 REFERENCE_TITLES = {"en": "References", "ko": "참고 자료"}
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from app.content.loader import load_library
+from conftest import real_curriculum
 
 VALID = Path(__file__).parent / "content" / "valid"
 
@@ -79,9 +80,8 @@ def test_the_module_page_and_every_step_link_to_it_only_when_it_exists(factory, 
 
 # --- the real curriculum's easy-read versions keep the lesson's safety messages and help lines
 
-from config import BASE_DIR  # noqa: E402
 
-CURRICULUM = load_library(BASE_DIR)
+CURRICULUM = real_curriculum()
 EASY_MODULES = [m.id for m in CURRICULUM.modules if "easy" in m.materials]
 HELP_NUMBERS = ("112", "117", "1366", "1388", "109", "1377", "02-735-8994")
 NOT_YOUR_FAULT = {

@@ -7,9 +7,9 @@ import pytest
 
 from app import create_app
 from app.content import ContentError
-from app.content.loader import load_library
 from app.models import Role
 from config import BASE_DIR
+from conftest import real_curriculum
 
 CONTENT = Path(__file__).parent / "content"
 KO = {"Accept-Language": "ko"}
@@ -105,7 +105,7 @@ def test_korean_style_rules_apply_to_staff_guides():
 
 # --- the real guides
 
-REAL = load_library(BASE_DIR)
+REAL = real_curriculum()
 REAL_GUIDES = [
     "incident-flowchart",
     "perpetrator-in-the-class",
