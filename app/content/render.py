@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import nh3
 import yaml
@@ -150,7 +151,7 @@ FRONT_MATTER_PROBLEM = "the file must start with YAML front matter between '---'
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(text: str):
+def load_yaml(text: str) -> Any:
     """yaml.safe_load, faster."""
     return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader, C or Python
 
