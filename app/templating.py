@@ -6,6 +6,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app import nav_counts
 from app.extensions import db
 from app.helplines import help_lines
 from app.i18n import install_fast_gettext
@@ -16,6 +17,7 @@ LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 
 def register(app: Flask) -> None:
     install_fast_gettext(app)
+    nav_counts.init_app(app)
 
     @app.context_processor
     def globals_for_templates():
@@ -29,6 +31,7 @@ def register(app: Flask) -> None:
             "request_path": request.full_path.rstrip("?") if request else "/",
             "current_user_classes": _current_user_classes,
             "assigned_to_me": _assigned_to_me,
+            "to_do_counts": _to_do_counts,
             "report_url": _report_url,
         }
 
@@ -92,4 +95,22 @@ def _assigned_to_me() -> list:
         from app.classes.student_home import assigned_modules
 
         g.assigned_to_me = assigned_modules(current_user)
+        nav_counts.remember("to_do", _counts(g.assigned_to_me))
     return g.assigned_to_me
+
+
+def _counts(items: list) -> tuple[int, int]:
+    to_do = [item for item in items if not item.done]
+    return len(to_do), sum(1 for item in to_do if item.overdue)
+
+
+def _to_do_counts() -> tuple[int, int]:
+    """(modules to do, of which overdue) for the menu. The home page lists them all and counts from
+    that list; other pages use the count kept for this student (app.nav_counts)."""
+    if not current_user.is_authenticated or current_user.role != Role.STUDENT:
+        return 0, 0
+    if "assigned_to_me" in g:
+        return _counts(g.assigned_to_me)
+    from app.classes.student_home import assigned_modules
+
+    return nav_counts.per_person("to_do", lambda: _counts(assigned_modules(current_user)))

@@ -10,6 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import Assignment, QuizAttempt, Role
 from app.models.base import utcnow
+from conftest import Factory, login
 from tests.test_dashboard import assign, attempt, lesson, make_class, plain, text
 
 
@@ -284,3 +285,40 @@ def test_lesson_steps_and_class_list_keep_heading_order(app, as_user, school, te
     student = as_user(factory.user(school, Role.STUDENT))
     for number in (1, 2, 3):
         assert_no_heading_jumps(text(student.get(f"/learn/sample-consent/step/{number}")))
+
+
+def test_the_menu_count_is_kept_between_pages_and_drops_at_once_in_every_worker_when_the_student_finishes(
+    app_factory, db_url
+):
+    """Two workers on one database: the count is kept per worker, and what the student does in one
+    worker shows in the other on the next page."""
+    one, other = app_factory(SQLALCHEMY_DATABASE_URI=db_url), app_factory(SQLALCHEMY_DATABASE_URI=db_url)
+    factory = Factory(one)
+    school = factory.school()
+    teacher, student = factory.user(school, Role.TEACHER), factory.user(school, Role.STUDENT)
+    class_id = make_class(one, school, [teacher, student])
+    assign(one, class_id, "sample-consent")
+    lesson(one, student, "sample-consent", current_step=3, steps_done=3, done=True)  # the quiz is left
+    in_one = one.test_client()
+    login(in_one, student, one, follow=False)
+
+    def menu(client):
+        page = text(client.get("/learn/sample-consent/step/1"))
+        return plain(page.split('class="main-nav"')[1].split("</nav>")[0])
+
+    assert "1 module to do" in menu(in_one)
+    assign(one, class_id, "sample-help")  # the teacher's change shows within NAV_COUNT_SECONDS
+    assert "1 module to do" in menu(in_one)
+    one.config["NAV_COUNT_SECONDS"] = 0
+    assert "2 modules to do" in menu(in_one)
+    one.config["NAV_COUNT_SECONDS"] = 30
+    assert "2 modules to do" in menu(in_one)
+
+    in_other = other.test_client()
+    in_other.set_cookie("session", in_one.get_cookie("session").value)
+    quiz = text(in_other.get("/learn/sample-consent/quiz"))
+    number = re.search(r'name="attempt" value="(\d+)"', quiz).group(1)
+    answers = {"q-photo-vs-post": "disagree", "q-parts-of-consent": ["reversible", "specific"], "q-silence": "false"}
+    assert in_other.post("/learn/sample-consent/quiz", data={"attempt": number, **answers}).status_code == 302
+    in_one.set_cookie("session", in_other.get_cookie("session").value)  # the browser's next page
+    assert "1 module to do" in menu(in_one)  # passed: sample-consent is done, in the first worker too
