@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, request, session, url_for
 from flask_login import login_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.i18n import SESSION_KEY as LOCALE_KEY
@@ -22,7 +23,8 @@ def load_user(user_id: str) -> User | None:
         uid, version = (int(part) for part in user_id.split(":"))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, uid)
+    # The school comes in the same query: every page reads its time zone or language.
+    user = db.session.get(User, uid, options=[joinedload(User.school)])
     if user is None or not user.active or user.session_version != version:
         return None
     return user
