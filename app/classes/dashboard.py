@@ -46,8 +46,7 @@ def dashboard(class_id: int):
 
 def grid(rows: list[progress.Row], labels: "StatusText") -> list[tuple]:
     """The grid as plain tuples with every text already translated, so the template only prints:
-    (student id, name, username, modules done, done %, overdue count, cells), a cell being
-    (css class, status, score, overdue)."""
+    (student id, name, username, modules done, done %, overdue count, the row's cells as HTML)."""
     return [
         (
             row.student.id,
@@ -56,7 +55,7 @@ def grid(rows: list[progress.Row], labels: "StatusText") -> list[tuple]:
             labels.of(row.done, row.assigned),
             progress.percent(row.done, row.assigned),
             row.overdue,
-            [labels.cell(cell) for cell in row.cells],
+            Markup("").join(labels.cell(cell) for cell in row.cells),
         )
         for row in rows
     ]
@@ -212,14 +211,18 @@ class StatusText:
             self._texts[key] = text
         return text
 
-    def cell(self, cell: progress.Cell) -> tuple[str, str, str | None, bool]:
-        """(css class, status, best score or None, overdue) for one grid cell."""
+    def cell(self, cell: progress.Cell) -> Markup:
+        """One grid cell as HTML (<td> with its status, best score and overdue tag). A class has
+        hundreds of cells and few distinct ones: each distinct cell is written and escaped once."""
         key = (cell.status, cell.step, cell.steps, cell.best, cell.overdue)
         found = self._cells.get(key)
         if found is None:
-            # Escaped once here, so the template's autoescape has nothing left to do for 320 cells.
-            # Safe as markup: the status is one of progress.py's constants, never user input.
-            css = Markup(f"cell cell-{cell.status}" + (" is-overdue" if cell.overdue else ""))  # noqa: S704
-            score = None if cell.best is None else escape(self.best(cell.best))
-            found = self._cells[key] = (css, escape(self(cell)), score, cell.overdue)
+            # The status is one of progress.py's constants, never user input; the texts are escaped.
+            css = f"cell cell-{cell.status}" + (" is-overdue" if cell.overdue else "")
+            html = f'<td class="{css}"><span class="status">{escape(self(cell))}</span>'
+            if cell.best is not None:
+                html += f'<span class="score">{escape(self.best(cell.best))}</span>'
+            if cell.overdue:
+                html += f'<span class="tag tag-overdue">{escape(self.overdue_tag)}</span>'
+            found = self._cells[key] = Markup(html + "</td>")  # noqa: S704 - built from escaped parts
         return found
