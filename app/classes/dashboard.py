@@ -193,7 +193,7 @@ class StatusText:
         self._best = _("Best score %(score)d%%")
         self._of = _("%(done)d of %(assigned)d")
         self._texts: dict[tuple, str] = {}
-        self._cells: dict[tuple, tuple] = {}
+        self._cells: dict[tuple, Markup] = {}
 
     def best(self, score: int) -> str:
         return self._best % {"score": score}
