@@ -29,27 +29,29 @@ def _writing() -> bool:
     return request.method not in SAFE_METHODS or may_write()
 
 
+def _key(name: str) -> tuple:
+    return (name, current_user.id, session.get(STAMP, 0))
+
+
 def per_person(name: str, compute: Callable[[], T]) -> T:
     """`compute()` for the current user, or what it gave on an earlier page within NAV_COUNT_SECONDS."""
-    key = (name, current_user.id, session.get(STAMP, 0))
-    cache, now = _cache(), time.monotonic()
-    cached = cache.get(key)
+    cached = _cache().get(_key(name))
     fresh_for = current_app.config.get("NAV_COUNT_SECONDS", 30)
-    if cached is not None and now - cached[0] < fresh_for and not _writing():
+    if cached is not None and time.monotonic() - cached[0] < fresh_for and not _writing():
         return cached[1]
     value = compute()
     if value is not None:  # None: it could not be counted (the badge is left out); try again next page
-        remember(name, value, key=key, now=now)
+        remember(name, value)
     return value
 
 
-def remember(name: str, value: Any, key: tuple | None = None, now: float | None = None) -> None:
-    """Store a count the page computed anyway (the home page lists every module to do)."""
+def remember(name: str, value: Any) -> None:
+    """Store a count for the current user (also one the page computed anyway: the home page lists
+    every module to do)."""
     cache = _cache()
     if len(cache) >= MAX_ENTRIES:
         cache.clear()
-    key = key or (name, current_user.id, session.get(STAMP, 0))
-    cache[key] = (now or time.monotonic(), value)
+    cache[_key(name)] = (time.monotonic(), value)
 
 
 def _bump_after_writing(response: Response) -> Response:
