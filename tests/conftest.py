@@ -350,6 +350,20 @@ def as_user(app):
     return make
 
 
+# The right answers to the fixture module's quiz (tests/content/valid, sample-consent), as the form sends them.
+SAMPLE_QUIZ_RIGHT = {
+    "q-photo-vs-post": "disagree",
+    "q-parts-of-consent": ["reversible", "specific"],
+    "q-silence": "false",
+}
+
+
+def open_quiz(client, module="sample-consent", **headers) -> tuple[str, str]:
+    """Open a module's quiz page: (the page, the attempt number its form carries)."""
+    page = client.get(f"/learn/{module}/quiz", headers=headers).get_data(as_text=True)
+    return page, re.search(r'name="attempt" value="(\d+)"', page).group(1)
+
+
 def all_database_text(app) -> str:
     """Every value of every row of every table, as text: what a database dump would show."""
     with app.app_context():

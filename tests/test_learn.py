@@ -7,18 +7,11 @@ from sqlalchemy import event, func, select
 
 from app.extensions import db
 from app.models import LessonProgress, QuizAnswer, QuizAttempt, ReflectionAnswer, Role
-from conftest import login
-
-CORRECT = {"q-photo-vs-post": "disagree", "q-parts-of-consent": ["reversible", "specific"], "q-silence": "false"}
+from conftest import SAMPLE_QUIZ_RIGHT as CORRECT, login, open_quiz
 
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-def open_quiz(client, module="sample-consent", **headers):
-    page = text(client.get(f"/learn/{module}/quiz", headers=headers))
-    return page, re.search(r'name="attempt" value="(\d+)"', page).group(1)
 
 
 def count(app, model, *where):

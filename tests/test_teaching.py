@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import Assignment, QuizAttempt, Role
 from app.models.base import utcnow
-from conftest import Factory, login
+from conftest import SAMPLE_QUIZ_RIGHT, Factory, login, open_quiz
 from tests.test_dashboard import assign, attempt, lesson, make_class, plain, text
 
 
@@ -316,9 +316,7 @@ def test_the_menu_count_is_kept_between_pages_and_drops_at_once_in_every_worker_
 
     in_other = other.test_client()
     in_other.set_cookie("session", in_one.get_cookie("session").value)
-    quiz = text(in_other.get("/learn/sample-consent/quiz"))
-    number = re.search(r'name="attempt" value="(\d+)"', quiz).group(1)
-    answers = {"q-photo-vs-post": "disagree", "q-parts-of-consent": ["reversible", "specific"], "q-silence": "false"}
-    assert in_other.post("/learn/sample-consent/quiz", data={"attempt": number, **answers}).status_code == 302
+    _, number = open_quiz(in_other)
+    assert in_other.post("/learn/sample-consent/quiz", data={"attempt": number, **SAMPLE_QUIZ_RIGHT}).status_code == 302
     in_one.set_cookie("session", in_other.get_cookie("session").value)  # the browser's next page
     assert "1 module to do" in menu(in_one)  # passed: sample-consent is done, in the first worker too
