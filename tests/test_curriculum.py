@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from app.models import Role
 from config import BASE_DIR
-from conftest import real_curriculum
+from conftest import open_quiz, real_curriculum
 
 LIBRARY = real_curriculum()
 MODULES = [m.id for m in LIBRARY.modules]
@@ -89,8 +89,7 @@ def test_student_takes_the_module_end_to_end(app, factory, as_user, module_id, l
         assert f"<h1>{Markup.escape(step.title)}</h1>" in page
         response = client.post(f"/learn/{module_id}/step/{step.number}", headers=headers)
         assert response.status_code == 302
-    quiz = client.get(f"/learn/{module_id}/quiz", headers=headers).get_data(as_text=True)
-    attempt = re.search(r'name="attempt" value="(\d+)"', quiz).group(1)
+    _, attempt = open_quiz(client, module_id, **headers)
     response = client.post(
         f"/learn/{module_id}/quiz", data={"attempt": attempt, **correct_answers(module)}, headers=headers
     )
