@@ -132,6 +132,9 @@ class Config:
     # Item analysis names a most-missed question or a likely misconception only once this many
     # students have answered the question at their first attempt.
     ITEM_ANALYSIS_MIN_ANSWERS = int(os.environ.get("ITEM_ANALYSIS_MIN_ANSWERS", "5"))
+    # How long each worker keeps a page that is the same for every visitor not logged in
+    # (app/page_cache.py): the landing page, help lines, the first report page.
+    PUBLIC_PAGE_SECONDS = float(os.environ.get("PUBLIC_PAGE_SECONDS", "60"))
     # Folder holding lessons/ and quizzes/; read once at start-up.
     CONTENT_ROOT = os.environ.get("CONTENT_ROOT", str(BASE_DIR))
     # The page quick-exit leaves for; neutral on purpose.

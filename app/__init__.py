@@ -5,8 +5,8 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import content, transactions
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app import content, limits, transactions
+from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import select_locale, select_timezone
 from app.ids import BoundedIntConverter
 from app.security import keep_reports_out_of_logs, set_security_headers
@@ -60,7 +60,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    limiter.init_app(app)
+    limits.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

@@ -241,3 +241,27 @@ def test_the_report_form_refuses_a_bad_school_id(client, factory, school_id):
         "/report", data={"stage": "start", "school": "Alpha", "school_id": school_id, "category": "other"}
     )
     assert start.status_code == 200  # the typed name still finds the school
+
+
+def test_limits_hold_where_set_and_pages_without_one_skip_the_check(app_factory):
+    from app.extensions import limiter
+    from app.limits import no_limit_applies
+
+    app = app_factory(RATELIMIT_ENABLED=True)
+
+    @limiter.limit("2 per minute")
+    def limited_read():
+        return "ok"
+
+    app.add_url_rule("/limited-read", view_func=limited_read)
+    client = app.test_client()
+    assert [client.get("/limited-read").status_code for _ in range(3)] == [200, 200, 429]
+    with app.test_request_context("/help"):
+        app.preprocess_request()
+        assert no_limit_applies()
+    with app.test_request_context("/login", method="POST"):
+        app.preprocess_request()
+        assert not no_limit_applies()
+    with app.test_request_context("/limited-read"):
+        app.preprocess_request()
+        assert not no_limit_applies()

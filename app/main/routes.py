@@ -6,11 +6,13 @@ from sqlalchemy import literal, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.session import safe_next
-from app.extensions import db
+from app.extensions import csrf, db
 from app.helplines import help_lines
 from app.i18n import SESSION_KEY
 from app.main import bp
 from app.models import Role
+from app.page_cache import public_page
+from app.security import require_csrf_token
 
 
 @bp.route("/")
@@ -22,16 +24,22 @@ def home():
 
             start = checklist(current_user)
         return render_template("main/dashboard.html", start=start)
-    return render_template("main/index.html")
+    return public_page(lambda: render_template("main/index.html"))
 
 
 @bp.route("/help")
 def help_page():
-    return render_template("main/help.html", lines=help_lines())
+    return public_page(lambda: render_template("main/help.html", lines=help_lines()))
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt
 def set_language():
+    """Anyone may switch language. A visitor who is not logged in changes only their own cookie, so
+    the form needs no token, and pages for such visitors hold none (app.page_cache). A logged-in
+    user's choice is saved to their account: that needs the token."""
+    if current_user.is_authenticated:
+        require_csrf_token()
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session[SESSION_KEY] = lang

@@ -54,6 +54,9 @@ class CheckboxList(SelectMultipleField):  # type: ignore[misc]  # WTForms ships 
 
 
 class StartForm(FlaskForm):
+    class Meta:
+        csrf = False  # the first step changes nothing (app.reports.routes.step)
+
     school = StringField(
         _l("Which school?"),
         validators=[DataRequired(message=_l("Type your school's name or school code.")), Length(max=100)],

@@ -9,10 +9,12 @@ from flask_babel import gettext as _
 
 from app import notify
 from app.auth.session import safe_next
+from app.extensions import csrf
 from app.helplines import help_lines
 from app.models.base import utcnow
 from app.models.report import Category
 from app.models.school import School
+from app.page_cache import public_page
 from app.reports import bp, crypto, rate_limit
 from app.reports.forms import CATEGORY_LABELS, DetailsForm, StartForm
 from app.reports.schools import MAX_MATCHES, find_schools, school_by_id
@@ -26,7 +28,7 @@ from app.reports.service import (
     submission_issued_at,
 )
 from app.reports.surface import remember_language
-from app.security import is_report_path
+from app.security import is_report_path, require_csrf_token
 from app.transactions import reads_first
 
 
@@ -34,28 +36,38 @@ from app.transactions import reads_first
 def start() -> ResponseReturnValue:
     """A logged-in user's Report link carries ?school=<id> (and ?lang=): the account session
     itself is never read here (see app.reports.surface)."""
+    remember_language(request.args.get("lang"))
+    return public_page(_start_page)
+
+
+def _start_page() -> str:
     form = StartForm()
     school = school_by_id(request.args.get("school"))
     if school is not None:
         form.school.data, form.school_id.data = school.name, str(school.id)
-    remember_language(request.args.get("lang"))
     return render_template("reports/start.html", form=form, matches=[])
 
 
 @bp.route("/report/language", methods=["POST"])
+@csrf.exempt
 def set_language() -> ResponseReturnValue:
-    """The language switch of the report pages, kept in the report surface's own session."""
+    """The language switch of the report pages, kept in the report surface's own session. It
+    changes only the visitor's own cookie, so it needs no form token (nor do the pages for it)."""
     remember_language(request.form.get("lang"))
     target = safe_next(request.form.get("next"))
     return redirect(target if target and is_report_path(target.split("?")[0]) else url_for("reports.start"))
 
 
 @bp.route("/report", methods=["POST"])
+@csrf.exempt
 @reads_first
 def step() -> ResponseReturnValue:
     stage = request.form.get("stage")
     if stage == "start":
+        # The first step only looks up the school and shows the next form (which carries a token):
+        # it changes nothing, so it needs no token, and /report can be one page for everyone.
         return _after_start()
+    require_csrf_token()
     if stage == "continue":
         return _details(_school_or_400(request.form.get("school_id")), _category_or_400(request.form.get("category")))
     if stage == "details":
