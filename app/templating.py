@@ -50,17 +50,18 @@ def register(app: Flask) -> None:
         return names.get(role, role)
 
 
-def _current_user_classes() -> list[Classroom]:
+def _current_user_classes() -> list:
+    """The home page's class cards: three columns per class, not whole ORM objects."""
     if not current_user.is_authenticated:
         return []
     stmt = (
-        select(Classroom)
+        select(Classroom.name, Classroom.grade, Classroom.school_year)
         .join(Enrollment, Enrollment.classroom_id == Classroom.id)
         .where(Enrollment.user_id == current_user.id, Classroom.archived_at.is_(None))
         .where(Classroom.school_id == current_user.school_id)
         .order_by(Classroom.name)
     )
-    return list(db.session.scalars(stmt))
+    return list(db.session.execute(stmt))
 
 
 def _report_url() -> str:
@@ -83,8 +84,13 @@ def help_list_html(class_: str = "") -> Markup:
 
 
 def school_time(moment) -> str:
-    """A stored UTC moment as the school reads it: flask-babel's time zone is the school's."""
-    return f"{format_date(moment, 'medium')} {format_time(moment, 'HH:mm')}"
+    """A stored UTC moment as the school reads it: flask-babel's time zone is the school's. Worded
+    once per request per moment and language (Babel's formatting is slow; lists repeat due dates)."""
+    known = g.setdefault("dari_school_times", {})
+    key = (moment, str(get_locale()))
+    if key not in known:
+        known[key] = f"{format_date(moment, 'medium')} {format_time(moment, 'HH:mm')}"
+    return known[key]
 
 
 def _assigned_to_me() -> list:

@@ -3,6 +3,7 @@ Teachers of the class and school admins (read-only) may look; the rules live in 
 
 import csv
 import io
+from functools import cache
 from typing import NamedTuple
 
 from flask import Response, abort, current_app, render_template, request, url_for
@@ -41,6 +42,7 @@ def dashboard(class_id: int):
         status_text=labels,
         locale=locale(),
         can_manage=can_manage(classroom),
+        bar=bar,
     )
 
 
@@ -59,6 +61,16 @@ def grid(rows: list[progress.Row], labels: "StatusText") -> list[tuple]:
         )
         for row in rows
     ]
+
+
+@cache
+def bar(percent: int, kind: str = "done") -> Markup:
+    """A bar is a picture of the words next to it: hidden from screen readers, which read the words.
+    One per row and per total: a Python function remembering each (percent, kind), not a macro call."""
+    return Markup(  # noqa: S704 - a whole number and one of the template's own kinds
+        f'<svg class="bar bar-{escape(kind)}" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
+        f'<rect width="{int(percent)}" height="10"/></svg>'
+    )
 
 
 class Total(NamedTuple):

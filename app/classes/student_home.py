@@ -5,8 +5,10 @@ their lesson progress and their quiz standings (callers that already hold the la
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, not_, or_, select
 
 from app.content import Module, library
 from app.extensions import db
@@ -56,19 +58,27 @@ class Home:
         return {i.module.id for i in self.items}
 
 
-def _reaching(user: User):
-    """(module id, due date, excused?) for each assignment of the student's active classes
-    that is for the whole class or chose them."""
+@cache
+def _reaching_statement():
+    """Built once: building it took longer than running it (every student page counts from it)."""
+    user_id: BindParameter[int] = bindparam("user_id", type_=Integer)
+    school_id: BindParameter[int] = bindparam("school_id", type_=Integer)
     chosen_any = exists().where(AssignmentStudent.assignment_id == Assignment.id)
-    chosen_me = exists().where(AssignmentStudent.assignment_id == Assignment.id, AssignmentStudent.user_id == user.id)
-    excused = exists().where(Excusal.assignment_id == Assignment.id, Excusal.user_id == user.id)
-    return db.session.execute(
+    chosen_me = exists().where(AssignmentStudent.assignment_id == Assignment.id, AssignmentStudent.user_id == user_id)
+    excused = exists().where(Excusal.assignment_id == Assignment.id, Excusal.user_id == user_id)
+    return (
         select(Assignment.module_id, Assignment.due_at, excused.label("excused"), Assignment.created_at, Classroom.name)
         .join(Classroom, Classroom.id == Assignment.classroom_id)
-        .join(Enrollment, and_(Enrollment.classroom_id == Classroom.id, Enrollment.user_id == user.id))
-        .where(Classroom.school_id == user.school_id, Classroom.archived_at.is_(None))
+        .join(Enrollment, and_(Enrollment.classroom_id == Classroom.id, Enrollment.user_id == user_id))
+        .where(Classroom.school_id == school_id, Classroom.archived_at.is_(None))
         .where(or_(not_(chosen_any), chosen_me))
-    ).all()
+    )
+
+
+def _reaching(user: User):
+    """(module id, due date, excused?, assigned at, class name) for each assignment of the student's
+    active classes that is for the whole class or chose them."""
+    return db.session.execute(_reaching_statement(), {"user_id": user.id, "school_id": user.school_id}).all()
 
 
 def _merge(rows) -> tuple[dict[str, datetime | None], set[str], dict[str, tuple[datetime, list[str]]]]:
@@ -90,7 +100,7 @@ def _merge(rows) -> tuple[dict[str, datetime | None], set[str], dict[str, tuple[
     return due, excused - set(due), origin
 
 
-def _item(module: Module, due_at, progress: LessonProgress | None, standing: Standing | None, now) -> Item:
+def _item(module: Module, due_at, progress: Any, standing: Standing | None, now) -> Item:
     passed = bool(standing and standing.passed)
     if progress is not None and progress.completed_at is not None:
         status = DONE if passed else QUIZ_TO_DO
@@ -116,7 +126,7 @@ def _order(item: Item):
 
 def student_home(
     user: User,
-    progress: dict[str, LessonProgress] | None = None,
+    progress: dict[str, Any] | None = None,  # LessonProgress objects or rows: current_step, completed_at
     scores: dict[str, Standing] | None = None,
 ) -> Home:
     """The student's assigned modules, in the order to do them, and the modules they were excused from."""
@@ -127,8 +137,10 @@ def student_home(
     if progress is None:
         progress = {
             p.module_id: p
-            for p in db.session.scalars(
-                select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.module_id.in_(ids))
+            for p in db.session.execute(
+                select(LessonProgress.module_id, LessonProgress.current_step, LessonProgress.completed_at).where(
+                    LessonProgress.user_id == user.id, LessonProgress.module_id.in_(ids)
+                )
             )
         }
     if scores is None:
