@@ -1,8 +1,11 @@
 """What every template can use."""
 
-from flask import Flask, current_app, g, get_template_attribute, request, url_for
+import time
+
+from flask import Flask, current_app, g, get_template_attribute, request, session, url_for
 from flask_babel import format_date, format_time, get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -36,6 +39,7 @@ def register(app: Flask) -> None:
         }
 
     app.add_template_filter(school_time, "school_time")
+    app.jinja_env.globals["csrf_token"] = csrf_token
 
     @app.template_filter("role_name")
     def role_name(role: str) -> str:
@@ -68,7 +72,34 @@ def _report_url() -> str:
     """The Report link. /report never reads the account session, so the school (not the person)
     and the language travel in the link instead. The id, not the code: no query on every page."""
     school = current_user.school_id if current_user.is_authenticated else None
-    return url_for("reports.start", school=school, lang=str(get_locale()))
+    key = (request.script_root, school, str(get_locale()))
+    known = current_app.extensions.setdefault("dari_report_urls", {})  # a few per school: 2 languages
+    if key not in known:
+        known[key] = url_for("reports.start", school=school, lang=key[2])
+    return known[key]
+
+
+CSRF_REUSE_SECONDS = 300
+
+
+def csrf_token() -> str:
+    """Flask-WTF's token for the page's forms, signed once per session token every few minutes
+    rather than on every page (signing cost a twentieth of a lesson page). A token signed earlier
+    is as valid as a new one until WTF_CSRF_TIME_LIMIT after its signing; reusing it for at most
+    CSRF_REUSE_SECONDS shortens that by as much."""
+    if "csrf_token" in g:
+        return g.csrf_token
+    raw = session.get("csrf_token")
+    known = current_app.extensions.setdefault("dari_signed_csrf", {})
+    found = known.get(raw) if raw else None
+    if found is not None and time.monotonic() - found[0] < CSRF_REUSE_SECONDS:
+        g.csrf_token = found[1]  # where Flask-WTF keeps it for the request: forms use it too
+        return found[1]
+    token = generate_csrf()
+    if len(known) >= 20_000:
+        known.clear()
+    known[session["csrf_token"]] = (time.monotonic(), token)
+    return token
 
 
 def help_list_html(class_: str = "") -> Markup:

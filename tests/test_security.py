@@ -265,3 +265,22 @@ def test_limits_hold_where_set_and_pages_without_one_skip_the_check(app_factory)
     with app.test_request_context("/limited-read"):
         app.preprocess_request()
         assert not no_limit_applies()
+
+
+def test_a_signed_form_token_is_reused_within_one_session_only(csrf_app):
+    from conftest import Factory
+
+    factory = Factory(csrf_app)
+    school = factory.school()
+    first, second = (factory.user(school, Role.TEACHER) for _ in range(2))
+    clients = []
+    for teacher in (first, second):
+        client = csrf_app.test_client()
+        token = csrf_token(client.get("/login/staff").get_data(as_text=True))
+        client.post("/login/staff", data={"csrf_token": token, "email": teacher.email, "password": PASSWORD})
+        clients.append(client)
+    mine, theirs = (csrf_token(c.get("/").get_data(as_text=True)) for c in clients)
+    assert mine != theirs
+    assert csrf_token(clients[0].get("/account/").get_data(as_text=True)) == mine  # kept, not signed again
+    assert clients[0].post("/logout", data={"csrf_token": theirs}).status_code == 400
+    assert clients[0].post("/logout", data={"csrf_token": mine}).status_code == 302

@@ -1,9 +1,11 @@
 """The catalogue, a module's page, and reading a lesson step by step."""
 
+from functools import cache
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Integer, String, bindparam, select
 
 from app.content import library
 from app.extensions import db
@@ -26,10 +28,17 @@ def module_or_404(module_id: str):
     return module
 
 
-def progress_for(module_id: str) -> LessonProgress | None:
-    return db.session.scalar(
-        select(LessonProgress).where(LessonProgress.user_id == current_user.id, LessonProgress.module_id == module_id)
+@cache
+def _progress_statement():
+    """Built once: every lesson step asks it, and building it cost as much as running it."""
+    return select(LessonProgress).where(
+        LessonProgress.user_id == bindparam("user_id", type_=Integer),
+        LessonProgress.module_id == bindparam("module_id", type_=String),
     )
+
+
+def progress_for(module_id: str) -> LessonProgress | None:
+    return db.session.scalar(_progress_statement(), {"user_id": current_user.id, "module_id": module_id})
 
 
 @bp.route("/")
