@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app import nav_counts
 from app.extensions import db
+from app.fragments import fragment
 from app.helplines import help_lines
 from app.i18n import install_fast_gettext
 from app.models import Classroom, Enrollment, Role
@@ -26,20 +27,20 @@ def register(app: Flask) -> None:
     def globals_for_templates():
         return {
             "help_lines": help_lines,
-            "help_list_html": help_list_html,
             "current_locale": str(get_locale()),
             "language_names": LANGUAGE_NAMES,
             "languages": current_app.config["LANGUAGES"],
-            "Role": Role,
             "request_path": request.full_path.rstrip("?") if request else "/",
             "current_user_classes": _current_user_classes,
             "assigned_to_me": _assigned_to_me,
-            "to_do_counts": _to_do_counts,
             "report_url": _report_url,
+            "navigation": _navigation,
+            "csrf_token": csrf_token,  # over Flask-WTF's own, which it also puts in every context
         }
 
     app.add_template_filter(school_time, "school_time")
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    # The same for every request in a language, so fragments (app/fragments.py) may use them too.
+    app.jinja_env.globals.update(csrf_token=csrf_token, fragment=fragment, help_list_html=help_list_html, Role=Role)
 
     @app.template_filter("role_name")
     def role_name(role: str) -> str:
@@ -66,6 +67,26 @@ def _current_user_classes() -> list:
         .order_by(Classroom.name)
     )
     return list(db.session.execute(stmt))
+
+
+def _navigation() -> Markup:
+    """The menu for this person on this page, from the fragments kept per role, page and counts."""
+    if not current_user.is_authenticated:
+        return fragment("_nav.html", role=None, endpoint=request.endpoint)
+    from app.counsel.nav import REPORT_ROLES, count_for_nav
+
+    role = current_user.role
+    to_do, late = _to_do_counts()
+    reports = role in REPORT_ROLES
+    return fragment(
+        "_nav.html",
+        role=role,
+        endpoint=request.endpoint,
+        to_do=to_do,
+        late=late,
+        reports=reports,
+        attention=count_for_nav() if reports else None,
+    )
 
 
 def _report_url() -> str:

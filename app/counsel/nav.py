@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.counsel import bp
 from app.counsel.inbox import seen_join, unread_condition, urgent_unacknowledged
 from app.counsel.visibility import visible_condition
 from app.extensions import db
@@ -30,7 +29,7 @@ def needing_attention(user: User) -> int:
     )
 
 
-def _count_for_nav() -> int | None:
+def count_for_nav() -> int | None:
     """Counted at most once per request, and only when a page's navigation asks for it."""
     if not current_user.is_authenticated or current_user.role not in REPORT_ROLES:
         return None
@@ -46,8 +45,3 @@ def _count() -> int | None:
         db.session.rollback()
         current_app.logger.error("counsel: reports count for the navigation failed")
         return None
-
-
-@bp.app_context_processor
-def reports_nav():
-    return {"reports_needing_attention": _count_for_nav, "report_roles": REPORT_ROLES}
