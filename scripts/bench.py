@@ -11,6 +11,7 @@ the mean of those two. Queries per request are counted in-process on the same da
 Prints a Markdown table (the README's "Performance" section shows the latest)."""
 
 import argparse
+import gc
 import os
 import re
 import shutil
@@ -301,6 +302,8 @@ def main() -> None:
     # In the in-process copy only (gunicorn serves its own): the floor every page stands on.
     app.add_url_rule("/_bench/empty", "bench_empty", lambda: "ok")
     seeded = seed(app)
+    gc.collect()
+    gc.freeze()  # as wsgi.py does in every worker: in-process CPU figures without full collections
     print(
         f"seeded in {time.perf_counter() - started:.0f} s; {WORKERS} sync gunicorn workers each, "
         f"{load.__name__.removeprefix('load_')} with {args.connections} connections, {args.duration:g} s a run"

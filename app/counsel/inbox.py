@@ -5,15 +5,16 @@ one for the counselors in the filter, whatever the number of reports."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.counsel import bp
 from app.counsel.forms import STATUS_LABELS
-from app.counsel.visibility import counselors_of, staff_for_reports, visible_condition
+from app.counsel.visibility import counselors_of, staff_for_reports, visibility
 from app.extensions import db
 from app.ids import page_number
 from app.models import CaseMessage, Report, ReportView, Role, User
@@ -82,8 +83,11 @@ def _conditions(chosen: dict[str, str], user: User) -> list:
     return where
 
 
-def inbox_rows(user: User, chosen: dict[str, str], page: int = 1) -> tuple[list[InboxRow], bool]:
-    """One page of rows, and whether there is a next page."""
+@cache
+def _rows_statement(role: str):
+    """The inbox query for a role, built once with the person as bound parameters: building it took
+    longer than running it. Filters and the page are added per request."""
+    user_id, school_id = bindparam("user_id", type_=Integer), bindparam("school_id", type_=Integer)
     assignee = aliased(User)
     reporter_last = (
         select(func.max(CaseMessage.created_at))
@@ -91,18 +95,23 @@ def inbox_rows(user: User, chosen: dict[str, str], page: int = 1) -> tuple[list[
         .correlate(Report)
         .scalar_subquery()
     )
-    stmt = (
+    return (
         select(Report, ReportView.seen_at, reporter_last.label("reporter_last"), assignee.display_name)
-        .outerjoin(ReportView, seen_join(user))
+        .outerjoin(ReportView, and_(ReportView.report_id == Report.id, ReportView.user_id == user_id))
         .outerjoin(assignee, assignee.id == Report.assignee_id)
-        .where(visible_condition(user), Report.purged_at.is_(None), *_conditions(chosen, user))
+        .where(visibility(role, user_id, school_id), Report.purged_at.is_(None))
         .order_by(case((urgent_unacknowledged(), 0), else_=1), Report.last_activity_at.desc(), Report.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
+    )
+
+
+def inbox_rows(user: User, chosen: dict[str, str], page: int = 1) -> tuple[list[InboxRow], bool]:
+    """One page of rows, and whether there is a next page."""
+    stmt = (
+        _rows_statement(user.role).where(*_conditions(chosen, user)).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     )
     rows = [
         InboxRow(report, name, _unread(seen_at, report.last_activity_at), _newer(last, seen_at))
-        for report, seen_at, last, name in db.session.execute(stmt)
+        for report, seen_at, last, name in db.session.execute(stmt, {"user_id": user.id, "school_id": user.school_id})
     ]
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 

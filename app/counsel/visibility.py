@@ -17,15 +17,21 @@ staff_for_reports = role_required(Role.COUNSELOR, Role.SCHOOL_ADMIN)
 
 def visible_condition(user: User):
     """A WHERE clause selecting the reports `user` may see (school scoping included)."""
-    same_school = Report.school_id == user.school_id
-    if user.role == Role.SCHOOL_ADMIN:
+    return visibility(user.role, user.id, user.school_id)
+
+
+def visibility(role: str, user_id, school_id):
+    """The same for a role, with the person's id and school as values or as bound parameters (for a
+    statement built once, see app.counsel.inbox)."""
+    same_school = Report.school_id == school_id
+    if role == Role.SCHOOL_ADMIN:
         return same_school
-    if user.role != Role.COUNSELOR:
+    if role != Role.COUNSELOR:
         return Report.id.is_(None)  # nothing
     rule_for_category = and_(RoutingRule.school_id == Report.school_id, RoutingRule.category == Report.category)
-    named = exists().where(rule_for_category, RoutingRule.user_id == user.id)
+    named = exists().where(rule_for_category, RoutingRule.user_id == user_id)
     no_rule = ~exists().where(rule_for_category)
-    return and_(same_school, or_(Report.urgent.is_(True), named, no_rule, Report.assignee_id == user.id))
+    return and_(same_school, or_(Report.urgent.is_(True), named, no_rule, Report.assignee_id == user_id))
 
 
 def visible_reports():
@@ -40,10 +46,11 @@ def report_or_404(report_id: int) -> Report:
     return report
 
 
-def counselors_of(school_id: int) -> list[User]:
+def counselors_of(school_id: int) -> list:
+    """The school's active counselors by name: (id, display_name) rows, not whole accounts."""
     return list(
-        db.session.scalars(
-            select(User)
+        db.session.execute(
+            select(User.id, User.display_name)
             .where(User.school_id == school_id, User.role == Role.COUNSELOR, User.active.is_(True))
             .order_by(User.display_name)
         )
