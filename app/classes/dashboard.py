@@ -5,6 +5,7 @@ import csv
 import io
 from functools import cache
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _, ngettext, pgettext
@@ -28,8 +29,6 @@ def dashboard(class_id: int):
     board = progress.build_dashboard(classroom.id)
     sort = progress.resolve_sort(request.args.get("sort"), board.columns)
     labels = StatusText()
-    # One link per row: built once, the student id appended in the template.
-    student_url = url_for("classes.student_detail", class_id=classroom.id, student_id=0).removesuffix("0")
     rows = grid(progress.sorted_rows(board, sort), labels)
     return render_template(
         "classes/dashboard.html",
@@ -37,13 +36,25 @@ def dashboard(class_id: int):
         board=board,
         grid=rows,
         totals=[totals(column) for column in board.columns],
-        student_url=student_url,
+        **links(classroom.id, board),
         sort=sort,
         status_text=labels,
         locale=locale(),
         can_manage=can_manage(classroom),
         bar=bar,
     )
+
+
+def links(class_id: int, board: progress.Dashboard) -> dict:
+    """The grid's links, each built once here rather than by url_for in the template: one per student
+    (its id appended in the template), and per column its quiz items and its sort."""
+    here = url_for("classes.dashboard", class_id=class_id)
+    modules = [c.module.id for c in board.columns]
+    return {
+        "student_url": url_for("classes.student_detail", class_id=class_id, student_id=0).removesuffix("0"),
+        "sort_urls": {key: f"{here}?{urlencode({'sort': key})}" for key in [*progress.SORTS, *modules]},
+        "items_urls": {m: url_for("classes.items", class_id=class_id, module_id=m) for m in modules},
+    }
 
 
 def grid(rows: list[progress.Row], labels: "StatusText") -> list[tuple]:
