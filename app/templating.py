@@ -1,13 +1,14 @@
 """What every template can use."""
 
 import time
+from functools import cache
 
 from flask import Flask, current_app, g, get_template_attribute, request, session, url_for
 from flask_babel import format_date, format_time, get_locale, get_timezone
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from app import nav_counts
 from app.extensions import db
@@ -59,14 +60,21 @@ def _current_user_classes() -> list:
     """The home page's class cards: three columns per class, not whole ORM objects."""
     if not current_user.is_authenticated:
         return []
-    stmt = (
+    return list(
+        db.session.execute(_classes_statement(), {"user_id": current_user.id, "school_id": current_user.school_id})
+    )
+
+
+@cache
+def _classes_statement():
+    """Built once (building it took a third of running it)."""
+    user_id, school_id = bindparam("user_id", type_=Integer), bindparam("school_id", type_=Integer)
+    return (
         select(Classroom.name, Classroom.grade, Classroom.school_year)
         .join(Enrollment, Enrollment.classroom_id == Classroom.id)
-        .where(Enrollment.user_id == current_user.id, Classroom.archived_at.is_(None))
-        .where(Classroom.school_id == current_user.school_id)
+        .where(Enrollment.user_id == user_id, Classroom.archived_at.is_(None), Classroom.school_id == school_id)
         .order_by(Classroom.name)
     )
-    return list(db.session.execute(stmt))
 
 
 def _navigation() -> Markup:

@@ -386,3 +386,13 @@ def test_outsiders_get_404_or_403(app, teacher_client, factory, school, as_user,
         ("post", f"/classes/{class_id}/archive"),
     ]:
         assert getattr(client, method)(url).status_code == manage, (who, url)
+
+
+def test_the_home_page_lists_the_students_active_classes_only(factory, school, teacher, student, as_user):
+    factory.classroom(school, teacher, student, name="2-3")
+    factory.classroom(school, teacher, student, name="1-9", archived=True)
+    page = as_user(student).get("/").get_data(as_text=True)
+    assert "<h3>2-3</h3><p>Grade 8 · 2026</p>" in page
+    assert "1-9" not in page
+    loner = factory.user(school, Role.STUDENT)
+    assert "You are not in a class yet." in as_user(loner).get("/").get_data(as_text=True)
