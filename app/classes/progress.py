@@ -4,9 +4,10 @@ Each function runs a fixed number of queries whatever the class size (bulk IN / 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import Integer, String, bindparam, case, func, literal, select, union_all
 
 from app.content import library
 from app.content.loader import Module
@@ -125,8 +126,9 @@ def percent(part: int, whole: int) -> int:
 # --- queries --------------------------------------------------------------------------------
 
 
-def class_students(classroom_id: int):
-    """The ids of a class's students, as a subquery (teachers are enrolled too)."""
+def class_students(classroom_id):
+    """The ids of a class's students, as a subquery (teachers are enrolled too). The class is an id
+    or a bound parameter."""
     return (
         select(Enrollment.user_id)
         .join(User, User.id == Enrollment.user_id)
@@ -187,18 +189,20 @@ class GridProgress(NamedTuple):
     completed_at: bool | None  # True when finished (the grid only asks whether it is None)
 
 
-def _grid_progress(students, module_ids: list[str]) -> dict:
-    stmt = select(
+@cache
+def _grid_statements():
+    """The grid's three queries, built once with the class and its modules as bound parameters:
+    building them took about as long as running them."""
+    class_id = bindparam("class_id", type_=Integer)
+    modules = bindparam("modules", expanding=True, type_=String)
+    students = class_students(class_id)
+    progress = select(
         LessonProgress.user_id,
         LessonProgress.module_id,
         LessonProgress.current_step,
         LessonProgress.completed_at.is_not(None),
-    ).where(LessonProgress.user_id.in_(students), LessonProgress.module_id.in_(module_ids))
-    return {(u, m): GridProgress(step, True if done else None) for u, m, step, done in db.session.execute(stmt)}
-
-
-def _standings(students, module_ids: list[str]) -> dict:
-    stmt = (
+    ).where(LessonProgress.user_id.in_(students), LessonProgress.module_id.in_(modules))
+    standings = (
         select(
             QuizAttempt.user_id,
             QuizAttempt.module_id,
@@ -206,11 +210,27 @@ def _standings(students, module_ids: list[str]) -> dict:
             func.count(),
             func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
         )
-        .where(QuizAttempt.user_id.in_(students), QuizAttempt.module_id.in_(module_ids))
+        .where(QuizAttempt.user_id.in_(students), QuizAttempt.module_id.in_(modules))
         .where(QuizAttempt.submitted_at.is_not(None))
         .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
     )
-    return {(u, m): (best, n, bool(passed)) for u, m, best, n, passed in db.session.execute(stmt)}
+    names = (
+        select(User.id, User.display_name, User.username)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.classroom_id == class_id, User.role == Role.STUDENT)
+        .order_by(User.display_name, User.username)
+    )
+    return progress, standings, names
+
+
+def _grid_progress(classroom_id: int, module_ids: list[str]) -> dict:
+    rows = db.session.execute(_grid_statements()[0], {"class_id": classroom_id, "modules": module_ids})
+    return {(u, m): GridProgress(step, True if done else None) for u, m, step, done in rows}
+
+
+def _standings(classroom_id: int, module_ids: list[str]) -> dict:
+    rows = db.session.execute(_grid_statements()[1], {"class_id": classroom_id, "modules": module_ids})
+    return {(u, m): (best, n, bool(passed)) for u, m, best, n, passed in rows}
 
 
 def _cell(student_id: int, column: Column, progress, standing, now: datetime, overdue: bool | None = None) -> Cell:
@@ -233,13 +253,7 @@ def _cell(student_id: int, column: Column, progress, standing, now: datetime, ov
 
 def grid_students(classroom_id: int) -> list[Student]:
     """The class's students by display name, as plain tuples."""
-    stmt = (
-        select(User.id, User.display_name, User.username)
-        .join(Enrollment, Enrollment.user_id == User.id)
-        .where(Enrollment.classroom_id == classroom_id, User.role == Role.STUDENT)
-        .order_by(User.display_name, User.username)
-    )
-    return [Student(*row) for row in db.session.execute(stmt)]
+    return [Student(*row) for row in db.session.execute(_grid_statements()[2], {"class_id": classroom_id})]
 
 
 def build_dashboard(classroom_id: int, now: datetime | None = None) -> Dashboard:
@@ -247,8 +261,8 @@ def build_dashboard(classroom_id: int, now: datetime | None = None) -> Dashboard
     columns = class_columns(classroom_id)
     students = grid_students(classroom_id)
     module_ids = [c.module.id for c in columns]
-    progress = _grid_progress(class_students(classroom_id), module_ids)
-    standings = _standings(class_students(classroom_id), module_ids)
+    progress = _grid_progress(classroom_id, module_ids)
+    standings = _standings(classroom_id, module_ids)
     overdue = [c.assignment.is_overdue(now) for c in columns]  # once per column, not per cell
     rows = []
     for student in students:
