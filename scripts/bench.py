@@ -4,7 +4,8 @@
 
 Seeds the big demo school (plus one class of 40 students with all 8 modules, a student, a teacher
 and a counselor with two-factor on) into a fresh SQLite file, serves Dari (`wsgi:app`) and the
-bare page (`scripts/bench_bare.py`) with the same gunicorn settings, logs in through the real
+bare page (`scripts/bench_bare.py`) with the same gunicorn settings (gunicorn.conf.py, as in
+production, with 2 sync workers), logs in through the real
 forms, then loads each page with wrk (or a small Python load generator where wrk is missing),
 measuring the bare page right before and after each Dari page: the ratio is the page's req/s over
 the mean of those two. Queries per request are counted in-process on the same database.
@@ -195,6 +196,8 @@ def serve(argv: list[str], env: dict, port: int) -> subprocess.Popen:
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),  # production's settings (preloading, recycling) for both
         "-w",
         str(WORKERS),
         "-k",

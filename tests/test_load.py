@@ -4,6 +4,7 @@ load benchmark at a small size: every report stored, every receipt opens its rep
 sent once. The benchmark's full-size figures are in the README; nothing here is timed."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def run_bench(*args: str) -> dict:
+def run_bench(*args: str, env: dict | None = None) -> dict:
     done = subprocess.run(
         [
             sys.executable,
@@ -32,6 +33,7 @@ def run_bench(*args: str) -> dict:
             *args,
         ],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,
@@ -56,3 +58,15 @@ def test_reports_under_gunicorn_with_redis():
         check(run_bench("--db", "postgresql", "--pg-url", TEST_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"))
     else:
         check(run_bench("--db", "sqlite"))
+
+
+def test_no_report_is_lost_while_workers_are_recycled():
+    """Workers forked from the preloaded app and recycled every few requests (GUNICORN_MAX_REQUESTS)
+    while reports come in: every one stored, every alert sent once."""
+    redis_or_skip()
+    recycling = {"GUNICORN_MAX_REQUESTS": "10"}
+    if TEST_DATABASE_URL:
+        url = TEST_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+        check(run_bench("--db", "postgresql", "--pg-url", url, env=recycling))
+    else:
+        check(run_bench("--db", "sqlite", env=recycling))
