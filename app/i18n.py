@@ -1,11 +1,15 @@
 """Which language a page is shown in."""
 
+from functools import lru_cache
+
 import flask_babel
 from babel import Locale
 from flask import current_app, g, request, session
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 SESSION_KEY = "locale"
 _PARSED: dict[str, Locale] = {}
@@ -32,12 +36,19 @@ def choose_locale() -> str:
     asked = request.args.get("lang")
     if asked is not None and asked in languages:
         return asked
-    best = request.accept_languages.best_match(languages)
+    best = _best_match(request.headers.get("Accept-Language", ""), tuple(languages))
     if best:
         return best
     if user is not None and user.school.default_locale in languages:
         return user.school.default_locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=1024)
+def _best_match(header: str, languages: tuple[str, ...]) -> str | None:
+    """Parsing Accept-Language cost more than the rest of a kept public page's language choice;
+    browsers send a handful of distinct headers, so each is parsed once per worker."""
+    return parse_accept_header(header, LanguageAccept).best_match(languages) if header else None
 
 
 def select_timezone() -> str:
