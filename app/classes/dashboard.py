@@ -12,7 +12,7 @@ from flask_babel import gettext as _, ngettext, pgettext
 from markupsafe import Markup, escape
 from werkzeug.utils import secure_filename
 
-from app.classes import bp, progress
+from app.classes import bp, item_analysis, progress
 from app.classes.access import can_manage, class_or_404, student_in_class_or_404, teacher_or_admin
 from app.content import library
 from app.learn.lessons import locale
@@ -170,7 +170,7 @@ def items(class_id: int, module_id: str):
     module = library().get(module_id)
     if module is None:
         abort(404)
-    analysis = progress.item_analysis(classroom.id, module)
+    analysis = item_analysis.item_analysis(classroom.id, module)
     minimum = current_app.config["ITEM_ANALYSIS_MIN_ANSWERS"]
     return render_template(
         "classes/items.html",
@@ -178,7 +178,7 @@ def items(class_id: int, module_id: str):
         module=module,
         lesson=module.lesson(locale()),
         items=analysis,
-        most_missed=progress.most_missed(analysis, minimum),
+        most_missed=item_analysis.most_missed(analysis, minimum),
         minimum=minimum,
         students=max((i.first for i in analysis), default=0),
     )
