@@ -28,16 +28,22 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def _dari():
+    """Dari's app when it is what these settings serve (preloaded); None for another app served
+    with them (scripts/bench_bare.py)."""
+    import sys
+
+    return sys.modules["wsgi"].app if "wsgi" in sys.modules else None
+
+
 def when_ready(server):
     """In the master, before the first fork: compile every template, so that no worker (new or
     recycled) compiles them on its first requests (~0.8 s for all of them), then freeze that too."""
     import gc
-    import sys
 
-    if "wsgi" not in sys.modules:  # another app served with these settings (scripts/bench_bare.py)
+    app = _dari()
+    if app is None:
         return
-    from wsgi import app
-
     for name in app.jinja_env.list_templates():
         app.jinja_env.get_template(name)
     gc.collect()
@@ -47,12 +53,10 @@ def when_ready(server):
 def post_fork(server, worker):
     """Database connections opened in the master must never be shared with a worker (SQLAlchemy's
     advice for forked processes): the worker's pool starts empty."""
-    import sys
-
-    if "wsgi" not in sys.modules:
+    app = _dari()
+    if app is None:
         return
     from app.extensions import db
-    from wsgi import app
 
     with app.app_context():
         db.engine.dispose(close=False)
@@ -61,9 +65,7 @@ def post_fork(server, worker):
 def worker_exit(server, worker):
     """Give the alerts this worker queued a moment to go out before it exits; whatever is left
     stays in the outbox for `flask outbox deliver`."""
-    import sys
-
-    if "wsgi" not in sys.modules:
+    if _dari() is None:
         return
     from app.notify.sender import sender
 

@@ -36,12 +36,14 @@ def register(app: Flask) -> None:
             "assigned_to_me": _assigned_to_me,
             "report_url": _report_url,
             "navigation": _navigation,
-            "csrf_token": csrf_token,  # over Flask-WTF's own, which it also puts in every context
+            "csrf_token": csrf_token,
         }
 
     app.add_template_filter(school_time, "school_time")
     # The same for every request in a language, so fragments (app/fragments.py) may use them too.
-    app.jinja_env.globals.update(csrf_token=csrf_token, fragment=fragment, help_list_html=help_list_html, Role=Role)
+    app.jinja_env.globals.update(fragment=fragment, help_list_html=help_list_html, Role=Role)
+    # Per session (so never in a fragment); over Flask-WTF's own, in globals and in every context.
+    app.jinja_env.globals["csrf_token"] = csrf_token
 
     @app.template_filter("role_name")
     def role_name(role: str) -> str:

@@ -33,9 +33,10 @@ class InboxRow:
     reporter_wrote: bool
 
 
-def seen_join(user: User):
-    """ON clause joining the user's own ReportView row (if any) to Report."""
-    return and_(ReportView.report_id == Report.id, ReportView.user_id == user.id)
+def seen_join(user_id):
+    """ON clause joining the person's own ReportView row (if any) to Report; the id is a value or
+    a bound parameter."""
+    return and_(ReportView.report_id == Report.id, ReportView.user_id == user_id)
 
 
 def unread_condition():
@@ -97,7 +98,7 @@ def _rows_statement(role: str):
     )
     return (
         select(Report, ReportView.seen_at, reporter_last.label("reporter_last"), assignee.display_name)
-        .outerjoin(ReportView, and_(ReportView.report_id == Report.id, ReportView.user_id == user_id))
+        .outerjoin(ReportView, seen_join(user_id))
         .outerjoin(assignee, assignee.id == Report.assignee_id)
         .where(visibility(role, user_id, school_id), Report.purged_at.is_(None))
         .order_by(case((urgent_unacknowledged(), 0), else_=1), Report.last_activity_at.desc(), Report.id.desc())

@@ -20,7 +20,7 @@ def needing_attention(user: User) -> int:
         db.session.scalar(
             select(func.count(Report.id))
             .select_from(Report)
-            .outerjoin(ReportView, seen_join(user))
+            .outerjoin(ReportView, seen_join(user.id))
             .where(
                 visible_condition(user), Report.purged_at.is_(None), or_(unread_condition(), urgent_unacknowledged())
             )
