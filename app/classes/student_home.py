@@ -75,6 +75,14 @@ def _reaching_statement():
     )
 
 
+@cache
+def _progress_statement():
+    return select(LessonProgress.module_id, LessonProgress.current_step, LessonProgress.completed_at).where(
+        LessonProgress.user_id == bindparam("user_id", type_=Integer),
+        LessonProgress.module_id.in_(bindparam("ids", expanding=True)),
+    )
+
+
 def _reaching(user: User):
     """(module id, due date, excused?, assigned at, class name) for each assignment of the student's
     active classes that is for the whole class or chose them."""
@@ -135,14 +143,7 @@ def student_home(
         return Home(items=[], excused=excused)
     ids = list(due)
     if progress is None:
-        progress = {
-            p.module_id: p
-            for p in db.session.execute(
-                select(LessonProgress.module_id, LessonProgress.current_step, LessonProgress.completed_at).where(
-                    LessonProgress.user_id == user.id, LessonProgress.module_id.in_(ids)
-                )
-            )
-        }
+        progress = {p.module_id: p for p in db.session.execute(_progress_statement(), {"user_id": user.id, "ids": ids})}
     if scores is None:
         scores = standings(user.id, ids)
     now = utcnow()

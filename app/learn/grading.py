@@ -135,17 +135,26 @@ class Standing:
     passed: bool
 
 
-def standings(user_id: int, module_ids: list[str] | None = None) -> dict[str, Standing]:
-    """Best and latest score per module, for one student, in one query."""
+@cache
+def _standings_statement(some_modules: bool):
+    """Built once per shape: building it cost about as much as running it (every student page)."""
     stmt = (
         select(QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.passed)
-        .where(QuizAttempt.user_id == user_id, QuizAttempt.submitted_at.is_not(None))
+        .where(QuizAttempt.user_id == bindparam("user_id", type_=Integer), QuizAttempt.submitted_at.is_not(None))
         .order_by(QuizAttempt.submitted_at, QuizAttempt.id)
     )
+    if some_modules:
+        stmt = stmt.where(QuizAttempt.module_id.in_(bindparam("module_ids", expanding=True)))
+    return stmt
+
+
+def standings(user_id: int, module_ids: list[str] | None = None) -> dict[str, Standing]:
+    """Best and latest score per module, for one student, in one query."""
+    params: dict = {"user_id": user_id}
     if module_ids is not None:
-        stmt = stmt.where(QuizAttempt.module_id.in_(module_ids))
+        params["module_ids"] = list(module_ids)
     result: dict[str, Standing] = {}
-    for module_id, score, passed in db.session.execute(stmt):
+    for module_id, score, passed in db.session.execute(_standings_statement(module_ids is not None), params):
         s = result.setdefault(module_id, Standing(0, None, None, False))
         s.attempts += 1
         s.best = score if s.best is None or score is None else max(s.best, score)
