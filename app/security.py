@@ -1,11 +1,11 @@
 """Access rules and response headers that hold on every page."""
 
 import logging
-from functools import wraps
+from functools import cache, wraps
 
 from flask import abort, current_app, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from app.extensions import csrf, db
 
@@ -48,11 +48,19 @@ def require_csrf_token() -> None:
         csrf.protect()
 
 
+@cache
+def _scoped_statement(model):
+    """Built once per model: every class and case page loads its object this way."""
+    return select(model).where(
+        model.id == bindparam("object_id", type_=Integer), model.school_id == bindparam("school_id", type_=Integer)
+    )
+
+
 def school_scoped_or_404(model, object_id, *criteria):
     """The one way to load school data by id: another school's object is indistinguishable
     from a missing one."""
-    stmt = select(model).where(model.id == object_id, model.school_id == current_user.school_id)
-    obj = db.session.scalar(stmt.where(*criteria))
+    stmt = _scoped_statement(model)
+    obj = db.session.scalar(stmt.where(*criteria), {"object_id": object_id, "school_id": current_user.school_id})
     if obj is None:
         abort(404)
     return obj

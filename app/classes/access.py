@@ -1,8 +1,10 @@
 """Who may see and change a class. The one place that answers it."""
 
+from functools import cache
+
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, bindparam, exists, select
 
 from app.extensions import db
 from app.models import Classroom, Enrollment, Role, User
@@ -16,12 +18,19 @@ def teaches(classroom_id: int, user_id: int) -> bool:
     """Asked once per request per class: class_or_404 and can_manage both ask on most pages."""
     known = g.setdefault("dari_teaches", {})
     if (classroom_id, user_id) not in known:
-        known[classroom_id, user_id] = bool(
-            db.session.scalar(
-                select(exists().where(Enrollment.classroom_id == classroom_id, Enrollment.user_id == user_id))
-            )
-        )
+        params = {"classroom_id": classroom_id, "user_id": user_id}
+        known[classroom_id, user_id] = bool(db.session.scalar(_teaches_statement(), params))
     return known[classroom_id, user_id]
+
+
+@cache
+def _teaches_statement():
+    return select(
+        exists().where(
+            Enrollment.classroom_id == bindparam("classroom_id", type_=Integer),
+            Enrollment.user_id == bindparam("user_id", type_=Integer),
+        )
+    )
 
 
 def class_or_404(class_id: int, manage: bool = True) -> Classroom:

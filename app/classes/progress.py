@@ -136,7 +136,7 @@ def class_students(classroom_id):
 
 def class_columns(classroom_id: int) -> list[Column]:
     """The class's assignments in library order; assignments of modules no longer in the library drop out."""
-    assignments = db.session.scalars(select(Assignment).where(Assignment.classroom_id == classroom_id)).all()
+    assignments = db.session.scalars(_column_statements()[0], {"class_id": classroom_id}).all()
     chosen, excused = _audiences([a.id for a in assignments])
     modules = library().modules
     position = {m.id: n for n, m in enumerate(modules)}
@@ -155,17 +155,23 @@ def _audiences(assignment_ids: list[int]) -> tuple[defaultdict[int, set[int]], d
     chosen: defaultdict[int, set[int]] = defaultdict(set)
     excused: defaultdict[int, set[int]] = defaultdict(set)
     if assignment_ids:
-        stmt = union_all(
-            select(AssignmentStudent.assignment_id, AssignmentStudent.user_id, literal(True).label("chosen")).where(
-                AssignmentStudent.assignment_id.in_(assignment_ids)
-            ),
-            select(Excusal.assignment_id, Excusal.user_id, literal(False)).where(
-                Excusal.assignment_id.in_(assignment_ids)
-            ),
-        )
-        for assignment_id, user_id, is_chosen in db.session.execute(stmt):
+        rows = db.session.execute(_column_statements()[1], {"ids": assignment_ids})
+        for assignment_id, user_id, is_chosen in rows:
             (chosen if is_chosen else excused)[assignment_id].add(user_id)
     return chosen, excused
+
+
+@cache
+def _column_statements():
+    """A class's assignments, and their audiences: built once (every class page asks)."""
+    ids = bindparam("ids", expanding=True, type_=Integer)
+    audiences = union_all(
+        select(AssignmentStudent.assignment_id, AssignmentStudent.user_id, literal(True).label("chosen")).where(
+            AssignmentStudent.assignment_id.in_(ids)
+        ),
+        select(Excusal.assignment_id, Excusal.user_id, literal(False)).where(Excusal.assignment_id.in_(ids)),
+    )
+    return select(Assignment).where(Assignment.classroom_id == bindparam("class_id", type_=Integer)), audiences
 
 
 def _progress(students, module_ids: list[str]) -> dict:
