@@ -4,6 +4,7 @@ import logging
 import re
 
 import pytest
+from itsdangerous import BadSignature
 from sqlalchemy import select
 
 from app.extensions import db
@@ -13,6 +14,7 @@ from conftest import (
     REPORT_WHAT,
     all_database_text,
     file_report,
+    login,
     receipt_of,
     report_hidden_fields,
     send_report,
@@ -35,6 +37,27 @@ def test_report_page_is_its_own_calm_surface(client):
     assert "Log in" not in page and "People" not in page  # no account menu, no navigation
     assert "If someone is in danger right now, call 112." in page
     assert 'type="file"' not in page
+
+
+def test_an_account_cookie_does_not_open_as_a_report_session(app, factory, school):
+    """The report surface signs its cookie with its own salt: an account's cookie copied into it
+    (or the other way round) is refused, however often either serializer has been used."""
+    student = factory.user(school, Role.STUDENT, username="saltkid")
+    client = app.test_client()
+    login(client, student, app)
+    account = client.get_cookie("session").value
+    for _ in range(2):  # the second time through, each serializer is the one kept from the first
+        client.set_cookie("dari_report", account, path="/report")
+        assert client.get("/report").status_code == 200  # refused quietly: a fresh report session
+        with app.test_request_context("/report"):
+            report_serializer = app.session_interface.get_signing_serializer(app)
+        with app.test_request_context("/"):
+            account_serializer = app.session_interface.get_signing_serializer(app)
+        with pytest.raises(BadSignature):
+            report_serializer.loads(account)
+        assert account_serializer.loads(account)["_user_id"].startswith(f"{student.id}:")
+        with pytest.raises(BadSignature):
+            account_serializer.loads(report_serializer.dumps({"_user_id": f"{student.id}:1"}))
 
 
 def test_every_page_links_to_report(client):

@@ -5,6 +5,8 @@ loaded or refreshed: report pages get a session of their own (a separate cookie,
 holding only the CSRF token and a language choice), and the logged-in user is never loaded, so
 nothing on this surface can tie a report to an account, and no account cookie is set in reply."""
 
+import copy
+
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import AnonymousUserMixin
@@ -24,14 +26,24 @@ def on_report_surface() -> bool:
 class SurfaceSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with a separate cookie (and signing salt) on report pages."""
 
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[object, ...], URLSafeTimedSerializer | None] = {}
+
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        if not on_report_surface():
-            return super().get_signing_serializer(app)
-        salt, self.salt = self.salt, "dari.report-surface"
-        try:
-            return super().get_signing_serializer(app)
-        finally:
-            self.salt = salt
+        """Flask builds a serializer twice a request (about a tenth of a cached page); it depends
+        only on the keys and salt, so each is built once."""
+        salt = "dari.report-surface" if on_report_surface() else self.salt
+        key = (id(app), salt, app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if key not in self._serializers:
+            self._serializers[key] = self._build_serializer(app, salt)
+        return self._serializers[key]
+
+    def _build_serializer(self, app: Flask, salt: str) -> URLSafeTimedSerializer | None:
+        # On a copy: setting self.salt for a moment would give a thread serving an account page
+        # at that moment the report surface's salt.
+        with_salt = copy.copy(self)
+        with_salt.salt = salt
+        return SecureCookieSessionInterface.get_signing_serializer(with_salt, app)
 
     def get_cookie_name(self, app: Flask) -> str:
         return REPORT_SESSION_COOKIE if on_report_surface() else super().get_cookie_name(app)
