@@ -183,6 +183,5 @@ def _to_do_counts() -> tuple[int, int]:
         return 0, 0
     if "assigned_to_me" in g:
         return _counts(g.assigned_to_me)
-    from app.classes.student_home import assigned_modules
-
-    return nav_counts.per_person("to_do", lambda: _counts(assigned_modules(current_user)))
+    # Counted through _assigned_to_me: the home page's list, rendered after the menu, reuses it.
+    return nav_counts.per_person("to_do", lambda: _counts(_assigned_to_me()))

@@ -113,5 +113,16 @@ def test_student_pages_run_the_same_queries_whatever_the_class_size(app, factory
     assert [count_queries(app, client, url) for url in urls] == few
 
 
+def test_the_home_page_looks_up_a_students_assignments_once_even_when_the_menu_count_is_stale(app, factory, as_user):
+    """The menu (rendered first) and the list both need them; a stale count must not mean twice."""
+    school = factory.school("ONCE")
+    student = factory.user(school, Role.STUDENT)
+    client = as_user(student)
+    client.get("/")
+    with_count_kept = count_queries(app, client, "/")
+    app.extensions["dari_nav_counts"].clear()  # as after 30 s, or in a worker the student never used
+    assert count_queries(app, client, "/") == with_count_kept
+
+
 def test_templates_are_compiled_once_outside_development(app):
     assert not app.debug and not app.jinja_env.auto_reload
