@@ -37,15 +37,17 @@ def _dari():
 
 
 def when_ready(server):
-    """In the master, before the first fork: compile every template, so that no worker (new or
-    recycled) compiles them on its first requests (~0.8 s for all of them), then freeze that too."""
+    """In the master, before the first fork: compile every template and SQL statement and load the
+    dates' data (app/warmup.py), so that no worker (new or recycled) does it on its first requests,
+    then freeze that too."""
     import gc
 
     app = _dari()
     if app is None:
         return
-    for name in app.jinja_env.list_templates():
-        app.jinja_env.get_template(name)
+    from app.warmup import warm
+
+    warm(app)
     gc.collect()
     gc.freeze()
 

@@ -1,13 +1,15 @@
 """Access rules and response headers that hold on every page."""
 
 import logging
-from functools import cache, wraps
+from functools import wraps
 
 from flask import abort, current_app, request
 from flask_login import current_user, login_required
 from sqlalchemy import Integer, bindparam, select
 
 from app.extensions import csrf, db
+from app.models import Classroom, Invite, User
+from app.prepared import prepared
 
 CSP = "; ".join(
     [
@@ -48,7 +50,7 @@ def require_csrf_token() -> None:
         csrf.protect()
 
 
-@cache
+@prepared((Classroom,), (User,), (Invite,))
 def _scoped_statement(model):
     """Built once per model: every class and case page loads its object this way."""
     return select(model).where(

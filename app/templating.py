@@ -1,7 +1,6 @@
 """What every template can use."""
 
 import time
-from functools import cache
 
 from flask import Flask, current_app, g, get_template_attribute, request, session, url_for
 from flask_babel import format_date, format_time, get_locale, get_timezone
@@ -16,6 +15,7 @@ from app.fragments import fragment
 from app.helplines import help_lines
 from app.i18n import install_fast_gettext
 from app.models import Classroom, Enrollment, Role
+from app.prepared import prepared
 
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 
@@ -67,7 +67,7 @@ def _current_user_classes() -> list:
     )
 
 
-@cache
+@prepared()
 def _classes_statement():
     """Built once (building it took a third of running it)."""
     user_id, school_id = bindparam("user_id", type_=Integer), bindparam("school_id", type_=Integer)

@@ -5,6 +5,7 @@ two-step code)."""
 
 import os
 import re
+import sqlite3
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -172,6 +173,22 @@ def _compile_builder_once(rule, append_unknown=True):
 
 
 Rule._compile_builder = _compile_builder_once  # type: ignore[method-assign]
+
+
+class HeldWriteLock:
+    """Another process's writer: holds SQLite's write lock until released."""
+
+    def __init__(self, app):
+        self.path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+
+    def __enter__(self):
+        self.conn = sqlite3.connect(self.path, isolation_level=None)
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc):
+        self.conn.execute("ROLLBACK")
+        self.conn.close()
 
 
 def make_app(**overrides):

@@ -1,15 +1,13 @@
 """Pages that must stay fast: reading never takes the write lock, query counts do not grow with the
 class, templates are compiled once. scripts/bench.py measures the speed itself."""
 
-import sqlite3
-
 import pytest
 from sqlalchemy import event, insert
 
 from app.demo.big import add_students
 from app.extensions import db
 from app.models import Classroom, Enrollment, Role
-from conftest import login
+from conftest import HeldWriteLock, login
 
 
 def count_queries(app, client, url: str) -> int:
@@ -41,22 +39,6 @@ def student(file_app):
 
     factory = Factory(file_app)
     return factory.user(factory.school("LOCKS"), Role.STUDENT)
-
-
-class HeldWriteLock:
-    """Another process's writer: holds SQLite's write lock until released."""
-
-    def __init__(self, app):
-        self.path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-
-    def __enter__(self):
-        self.conn = sqlite3.connect(self.path, isolation_level=None)
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, *exc):
-        self.conn.execute("ROLLBACK")
-        self.conn.close()
 
 
 def test_rereading_a_lesson_step_or_a_quiz_works_while_another_writer_holds_the_lock(file_app, student):

@@ -1,7 +1,6 @@
 """Turning a session into a user, and a checked password into a logged-in session."""
 
 from datetime import timedelta
-from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
@@ -13,12 +12,13 @@ from app.extensions import db
 from app.i18n import SESSION_KEY as LOCALE_KEY
 from app.models import User
 from app.models.base import utcnow
+from app.prepared import prepared
 
 PENDING_KEY = "pending_login"
 PENDING_MINUTES = 10
 
 
-@cache
+@prepared()
 def _user_with_school():
     """The school comes in the same query: every page reads its time zone or language. Built once:
     `session.get()` with options built its statement anew on every request (~40% of the lookup)."""

@@ -1,13 +1,12 @@
 """Who may see and change a class. The one place that answers it."""
 
-from functools import cache
-
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import Integer, bindparam, exists, select
 
 from app.extensions import db
 from app.models import Classroom, Enrollment, Role, User
+from app.prepared import prepared
 from app.security import role_required, school_scoped_or_404
 
 teacher_or_admin = role_required(Role.TEACHER, Role.SCHOOL_ADMIN)
@@ -23,7 +22,7 @@ def teaches(classroom_id: int, user_id: int) -> bool:
     return known[classroom_id, user_id]
 
 
-@cache
+@prepared()
 def _teaches_statement():
     return select(
         exists().where(

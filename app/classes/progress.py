@@ -4,7 +4,6 @@ item_analysis.py). Each function runs a fixed number of queries whatever the cla
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import Integer, String, bindparam, case, func, literal, select, union_all
@@ -23,6 +22,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.prepared import prepared
 
 NOT_ASSIGNED, EXCUSED, NOT_STARTED, IN_PROGRESS, DONE = "not_assigned", "excused", "not_started", "in_progress", "done"
 # Sorting by a module puts whoever is furthest behind first; excused and unassigned last.
@@ -161,7 +161,7 @@ def _audiences(assignment_ids: list[int]) -> tuple[defaultdict[int, set[int]], d
     return chosen, excused
 
 
-@cache
+@prepared()
 def _column_statements():
     """A class's assignments, and their audiences: built once (every class page asks)."""
     ids = bindparam("ids", expanding=True, type_=Integer)
@@ -193,7 +193,7 @@ class GridProgress(NamedTuple):
     completed_at: bool | None  # True when finished (the grid only asks whether it is None)
 
 
-@cache
+@prepared()
 def _grid_statements():
     """The grid's three queries, built once with the class and its modules as bound parameters:
     building them took about as long as running them."""

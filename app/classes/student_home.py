@@ -5,7 +5,6 @@ their lesson progress and their quiz standings (callers that already hold the la
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, not_, or_, select
@@ -15,6 +14,7 @@ from app.extensions import db
 from app.learn.grading import Standing, standings
 from app.models import Assignment, AssignmentStudent, Classroom, Enrollment, Excusal, LessonProgress, User
 from app.models.base import utcnow
+from app.prepared import prepared
 
 NOT_STARTED, IN_PROGRESS, QUIZ_TO_DO, DONE = "not_started", "in_progress", "quiz_to_do", "done"
 NEW_FOR = timedelta(days=7)  # an assignment not yet started is marked "new" this long
@@ -58,7 +58,7 @@ class Home:
         return {i.module.id for i in self.items}
 
 
-@cache
+@prepared()
 def _reaching_statement():
     """Built once: building it took longer than running it (every student page counts from it)."""
     user_id: BindParameter[int] = bindparam("user_id", type_=Integer)
@@ -75,7 +75,7 @@ def _reaching_statement():
     )
 
 
-@cache
+@prepared()
 def _progress_statement():
     return select(LessonProgress.module_id, LessonProgress.current_step, LessonProgress.completed_at).where(
         LessonProgress.user_id == bindparam("user_id", type_=Integer),

@@ -5,7 +5,6 @@ one for the counselors in the filter, whatever the number of reports."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from flask import render_template, request
 from flask_login import current_user
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.ids import page_number
 from app.models import CaseMessage, Report, ReportView, Role, User
 from app.models.report import Category, Status
+from app.prepared import prepared
 from app.reports.forms import CATEGORY_LABELS
 
 PAGE_SIZE = 50
@@ -84,7 +84,7 @@ def _conditions(chosen: dict[str, str], user: User) -> list:
     return where
 
 
-@cache
+@prepared((Role.COUNSELOR,), (Role.SCHOOL_ADMIN,))
 def _rows_statement(role: str):
     """The inbox query for a role, built once with the person as bound parameters: building it took
     longer than running it. Filters and the page are added per request."""

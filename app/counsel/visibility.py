@@ -4,14 +4,13 @@ School admins see every report of their school. A counselor sees the reports rou
 urgent ones, those of a category whose routing rules name them, those of a category with no rule
 (every counselor), and any assigned to them. Everyone else sees none (404)."""
 
-from functools import cache
-
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import Integer, and_, bindparam, exists, or_, select
 
 from app.extensions import db
 from app.models import Report, Role, RoutingRule, User
+from app.prepared import prepared
 from app.security import role_required
 
 staff_for_reports = role_required(Role.COUNSELOR, Role.SCHOOL_ADMIN)
@@ -53,7 +52,7 @@ def counselors_of(school_id: int) -> list:
     return list(db.session.execute(_counselors_statement(), {"school_id": school_id}))
 
 
-@cache
+@prepared()
 def _counselors_statement():
     """Built once: the inbox's filter asks on every page (building it cost more than running it)."""
     return (

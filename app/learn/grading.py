@@ -2,7 +2,6 @@
 
 import random
 from dataclasses import dataclass
-from functools import cache
 
 from sqlalchemy import Integer, String, bindparam, func, select
 from werkzeug.datastructures import MultiDict
@@ -12,6 +11,7 @@ from app.content.schemas import Question, Quiz
 from app.extensions import db
 from app.models import QuizAnswer, QuizAttempt
 from app.models.base import utcnow
+from app.prepared import prepared
 from app.transactions import begin_write, retrying, writing
 
 FIELD_PREFIX = "q-"
@@ -22,7 +22,7 @@ class Tampered(ValueError):
     """A submission no honest form could produce: answered with 400, nothing recorded."""
 
 
-@cache
+@prepared()
 def _open_statement():
     """Built once: every quiz page asks it (building it cost about a third of running it)."""
     return (
@@ -135,7 +135,7 @@ class Standing:
     passed: bool
 
 
-@cache
+@prepared((True,), (False,))
 def _standings_statement(some_modules: bool):
     """Built once per shape: building it cost about as much as running it (every student page)."""
     stmt = (

@@ -1,7 +1,5 @@
 """The catalogue, a module's page, and reading a lesson step by step."""
 
-from functools import cache
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
@@ -14,6 +12,7 @@ from app.learn.forms import ReflectionForm
 from app.learn.grading import standings
 from app.models import LessonProgress, QuizAttempt, ReflectionAnswer, Role
 from app.models.base import utcnow
+from app.prepared import prepared
 from app.transactions import begin_write, retrying, writing
 
 
@@ -28,7 +27,7 @@ def module_or_404(module_id: str):
     return module
 
 
-@cache
+@prepared()
 def _progress_statement():
     """Built once: every lesson step asks it, and building it cost as much as running it."""
     return select(LessonProgress).where(
