@@ -120,7 +120,7 @@ def step(module_id: str, number: int):
         progress=progress,
         saved=saved,
         chosen=chosen,
-        form=ReflectionForm(),
+        # No form object: a step read with GET shows no errors, and its forms carry the session's token.
     )
 
 
