@@ -47,7 +47,10 @@ def when_ready(server):
         return
     from app.warmup import warm
 
-    warm(app)
+    try:
+        warm(app)
+    except Exception:  # a cold start is slower, never a reason not to serve
+        server.log.exception("warm-up failed: workers will start cold")
     gc.collect()
     gc.freeze()
 

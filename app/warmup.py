@@ -97,6 +97,10 @@ def dates(languages: list[str], timezones: set[str]) -> None:
     """A date and a time worded in each language and time zone, as app.templating.school_time does."""
     moment = datetime.now(UTC)
     for language in languages:
+        format_date(moment, "medium", locale=language)
         for zone in timezones:
-            format_date(moment, "medium", locale=language)
-            format_time(moment, "HH:mm", tzinfo=get_timezone(zone), locale=language)
+            try:
+                tzinfo = get_timezone(zone)
+            except LookupError:  # a school's time zone the pages will have to deal with; not here
+                continue
+            format_time(moment, "HH:mm", tzinfo=tzinfo, locale=language)

@@ -10,9 +10,10 @@ from sqlalchemy.engine.default import CACHE_HIT
 
 from app.auth.session import _user_with_school
 from app.extensions import db
+from app.models import School
 from app.prepared import FACTORIES
 from app.warmup import warm
-from conftest import TEST_DATABASE_URL, HeldWriteLock, make_app
+from conftest import TEST_DATABASE_URL, Factory, HeldWriteLock, make_app
 
 
 @pytest.fixture
@@ -44,6 +45,14 @@ def test_every_prepared_statement_runs_once_and_is_then_served_compiled(served_a
             event.remove(db.engine, "before_cursor_execute", seen)
         assert hits == [CACHE_HIT]
         db.session.rollback()
+
+
+def test_a_school_time_zone_the_warm_up_cannot_read_does_not_stop_it(served_app):
+    school = Factory(served_app).school("ODDZONE")
+    with served_app.app_context():
+        db.session.get(School, school.id).timezone = "Not/A_Zone"
+        db.session.commit()
+    assert warm(served_app) == statement_count()
 
 
 def test_the_warm_up_only_reads(app_factory, tmp_path):
