@@ -52,7 +52,8 @@ def require_csrf_token() -> None:
 
 @prepared((Classroom,), (User,), (Invite,))
 def _scoped_statement(model):
-    """Built once per model: every class and case page loads its object this way."""
+    """Built once per model: every class page, and the admin's people and invitation pages, load their
+    object this way."""
     return select(model).where(
         model.id == bindparam("object_id", type_=Integer), model.school_id == bindparam("school_id", type_=Integer)
     )
