@@ -31,9 +31,9 @@ class SurfaceSessionInterface(SecureCookieSessionInterface):
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """Flask builds a serializer twice a request (about a tenth of a cached page); it depends
-        only on the keys and salt, so each is built once."""
+        only on the keys and salt, so each is built once (every app has its own interface)."""
         salt = "dari.report-surface" if on_report_surface() else self.salt
-        key = (id(app), salt, app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        key = (salt, app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         if key not in self._serializers:
             self._serializers[key] = self._build_serializer(app, salt)
         return self._serializers[key]
