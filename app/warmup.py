@@ -3,7 +3,7 @@ before it forks (gunicorn.conf.py's when_ready), so that every worker starts war
 
 gunicorn recycles each worker every GUNICORN_MAX_REQUESTS requests. A new worker used to compile
 every SQL statement and load Babel's calendar data on its first requests: each first page of a
-kind took 5 to 20 ms more, and the requests queued behind it on that worker waited as long. A
+kind took 5 to 35 ms more, and the requests queued behind it on that worker waited as long. A
 worker forked from a warm master inherits all of it (and wsgi.py's gc.freeze keeps it shared)."""
 
 import importlib
