@@ -1,6 +1,6 @@
 """Benchmark (not a test): Dari's pages against a bare Flask page, both under gunicorn on loopback.
 
-    .venv/bin/python scripts/bench.py [--duration 3] [--connections 16] [--rounds 1]
+    .venv/bin/python scripts/bench.py [--duration 3] [--connections 16] [--rounds 1] [--db postgresql]
 
 Seeds the big demo school (plus one class of 40 students with all 8 modules, a student, a teacher
 and a counselor with two-factor on) into a fresh SQLite file, serves Dari (`wsgi:app`) and the
@@ -19,7 +19,6 @@ import gc
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,13 +27,20 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench_common import free_port, fresh_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 UA = "dari-bench/1"
+# Sent with every request; --db postgresql adds a proxy's X-Forwarded-For, the same for every request
+# (session protection ties a login to the client's address).
+HEADERS = {"User-Agent": UA}
+CLIENT = "198.51.100.7"  # a documentation address (RFC 5737)
 WORKERS = 2
 TEACHER, STUDENT, COUNSELOR = "bench-teacher@big.dari.kr", "s5001", "counselor@demo.dari.kr"
 PASSWORD = "bench-pass-2026"  # noqa: S105 - the benchmark's own throwaway accounts
@@ -60,12 +66,6 @@ class Run:
     p50: float
     p99: float
     errors: int
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seed(app) -> dict:
@@ -101,6 +101,10 @@ def seed(app) -> dict:
         counselor.set_password(PASSWORD)
         db.session.commit()
         _demo_reports(counselor.school)
+        if db.engine.dialect.name == "postgresql":
+            # As autovacuum would soon after a school's data arrives: plans from real statistics.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
         return {"class_id": class_id, "module": modules[0].id, "totp": counselor.totp_secret, "student_id": students[0]}
 
 
@@ -110,7 +114,7 @@ class Browser:
     def __init__(self, base: str):
         self.base, self.jar = base, CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        self.opener.addheaders = [("User-Agent", UA)]
+        self.opener.addheaders = list(HEADERS.items())
 
     def get(self, path: str) -> tuple[str, str]:
         with self.opener.open(self.base + path) as response:
@@ -171,7 +175,7 @@ def count_queries(app, cookie: str, path: str, logged_in: bool) -> tuple[int, fl
     client = app.test_client()
     for pair in filter(None, cookie.split("; ")):
         client.set_cookie(*pair.split("=", 1))  # a Cookie header would be dropped by the test client
-    headers = {"User-Agent": UA}
+    headers = HEADERS
     statements = []
     with app.app_context():
         engine = db.engine
@@ -234,7 +238,9 @@ def _ms(value: str) -> float:
 
 
 def load_wrk(url: str, cookie: str, seconds: float, connections: int) -> Run:
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-H", f"User-Agent: {UA}"]
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
+    for name, value in HEADERS.items():
+        cmd += ["-H", f"{name}: {value}"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -259,7 +265,7 @@ def load_python(url: str, cookie: str, seconds: float, connections: int) -> Run:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    headers = {"User-Agent": UA, **({"Cookie": cookie} if cookie else {})}
+    headers = {**HEADERS, **({"Cookie": cookie} if cookie else {})}
     times: list[float] = []
     errors = [0]
     stop = time.perf_counter() + seconds
@@ -283,20 +289,35 @@ def load_python(url: str, cookie: str, seconds: float, connections: int) -> Run:
     return Run(len(times) / seconds, statistics.median(times), q[98], errors[0])
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=1, help="measure every page this many times")
+    parser.add_argument(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="postgresql: as a school deploys Dari, on a fresh PostgreSQL database (on --pg-url's server), "
+        "with rate limits in Redis (--redis-url) and one trusted proxy in front",
+    )
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument(
+        "--only", metavar="NAMES", help="only the pages whose names contain one of these (comma-separated)"
+    )
     parser.add_argument(
         "--profile",
         metavar="PAGE",
         help="instead, profile PAGE (a name from the table) in-process "
         "with pyinstrument (requirements-dev) and print where the time goes",
     )
-    args = parser.parse_args()
-    load = load_wrk if shutil.which("wrk") else load_python
-    tmp = tempfile.mkdtemp(prefix="dari-bench-")
+    return parser.parse_args()
+
+
+def environment(args: argparse.Namespace, tmp: str, cleanup: ExitStack) -> dict:
     env = {
         **os.environ,
         "DARI_CONFIG": "development",
@@ -304,13 +325,21 @@ def main() -> None:
         "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
         "PYTHONPATH": str(ROOT),
     }
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
+    if args.db == "postgresql":
+        env["DATABASE_URL"] = cleanup.enter_context(fresh_postgres(args.pg_url, f"dari_pages_{os.getpid()}"))
+        env["RATELIMIT_STORAGE_URI"] = args.redis_url
+        env["RATELIMIT_KEY_PREFIX"] = f"bench-pages-{os.getpid()}-"
+        env["TRUSTED_PROXY_COUNT"] = "1"
+        HEADERS["X-Forwarded-For"] = CLIENT
+    return env
+
+
+def seeded_app():
+    """Dari in-process, on the benchmark's database, seeded."""
     from flask import render_template
 
     from app import create_app
 
-    started = time.perf_counter()
     app = create_app()
     # In the in-process copy only (gunicorn serves its own): the floor every page stands on, without
     # and with the site's header, menu and footer.
@@ -320,23 +349,35 @@ def main() -> None:
     seeded = seed(app)
     gc.collect()
     gc.freeze()  # as wsgi.py does in every worker: in-process CPU figures without full collections
-    print(
-        f"seeded in {time.perf_counter() - started:.0f} s; {WORKERS} sync gunicorn workers each, "
-        f"{load.__name__.removeprefix('load_')} with {args.connections} connections, {args.duration:g} s a run"
-    )
-    ports = {name: free_port() for name in ("bare", "floor", "dari")}
-    servers = [
-        serve(["--chdir", str(ROOT / "scripts"), "bench_bare:app"], env, ports["bare"]),
-        serve(["--chdir", str(ROOT / "scripts"), "bench_bare_login:app"], env, ports["floor"]),
-        serve(["wsgi:app"], env, ports["dari"]),
-    ]
-    try:
-        run(app, seeded, load, args, {name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=20)
-        shutil.rmtree(tmp, ignore_errors=True)
+    return app, seeded
+
+
+def main() -> None:
+    args = arguments()
+    load = load_wrk if shutil.which("wrk") else load_python
+    with tempfile.TemporaryDirectory(prefix="dari-bench-") as tmp, ExitStack() as cleanup:
+        env = environment(args, tmp, cleanup)
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT))
+        started = time.perf_counter()
+        app, seeded = seeded_app()
+        print(
+            f"{args.db}, seeded in {time.perf_counter() - started:.0f} s; {WORKERS} sync gunicorn workers each, "
+            f"{load.__name__.removeprefix('load_')} with {args.connections} connections, {args.duration:g} s a run"
+        )
+        here = ["--chdir", str(ROOT / "scripts")]
+        commands = {"bare": [*here, "bench_bare:app"], "floor": [*here, "bench_bare_login:app"], "dari": ["wsgi:app"]}
+        urls = {}
+        for name, argv in commands.items():
+            port = free_port()
+            cleanup.callback(stop, serve(argv, env, port))
+            urls[name] = f"http://127.0.0.1:{port}"
+        run(app, seeded, load, args, urls)
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=20)
 
 
 def profile(app, people: dict, seeded: dict, wanted: str, requests: int = 100) -> None:
@@ -346,10 +387,10 @@ def profile(app, people: dict, seeded: dict, wanted: str, requests: int = 100) -
     client = app.test_client()
     for pair in filter(None, people[who].cookie().split("; ")):
         client.set_cookie(*pair.split("=", 1))
-    client.get(path, headers={"User-Agent": UA})
+    client.get(path, headers=HEADERS)
     with Profiler(interval=0.0005) as profiler:
         for _ in range(requests):
-            client.get(path, headers={"User-Agent": UA})
+            client.get(path, headers=HEADERS)
     print(f"{name}: {requests} requests")
     profiler.print(show_all=False)
 
@@ -374,7 +415,8 @@ def run(app, seeded: dict, load, args, urls: dict[str, str]) -> None:
         return profile(app, people, seeded, args.profile)
     results: dict[str, list[tuple[Run, float]]] = {}
     queries = {}
-    for name, who, path in pages(seeded):
+    chosen = [p for p in pages(seeded) if not args.only or any(part in p[0] for part in args.only.split(","))]
+    for name, who, path in chosen:
         landed, _ = people[who].get(path)  # logged in for real: not sent to the login page
         assert landed == path, f"{name}: {path} led to {landed}"
         queries[name] = count_queries(app, people[who].cookie(), path, who != "anonymous")
@@ -394,14 +436,14 @@ def run(app, seeded: dict, load, args, urls: dict[str, str]) -> None:
     load(urls["floor"] + "/", floor.cookie(), 1, args.connections)
     bare_before = load(bare_url, "", args.duration, args.connections)
     measured = [(FLOOR, urls["floor"] + "/", floor.cookie())]
-    measured += [(name, base + path, people[who].cookie()) for name, who, path in pages(seeded)]
+    measured += [(name, base + path, people[who].cookie()) for name, who, path in chosen]
     for _ in range(args.rounds):
         for name, url, cookie in measured:
             page = load(url, cookie, args.duration, args.connections)
             bare_after = load(bare_url, "", args.duration, args.connections)
             results.setdefault(name, []).append((page, (bare_before.rps + bare_after.rps) / 2))
             bare_before = bare_after
-    print_table(results, queries, {name for name, who, _ in pages(seeded) if who != "anonymous"})
+    print_table(results, queries, {name for name, who, _ in chosen if who != "anonymous"})
 
 
 def print_table(results: dict, queries: dict, logged_in: set[str]) -> None:

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,23 +25,20 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter
+from contextlib import ExitStack
 from http.client import HTTPConnection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
+from bench_common import free_port, fresh_postgres  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 SMTP_COUNSELORS = 2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def environment(url: str, port: int, smtp_port: int, workers: int, instance: str, redis_url: str) -> dict:
@@ -291,23 +287,11 @@ def outcome(env: dict, receipts: list[str], smtp) -> dict:
 def bench(kind: str, args) -> dict:
     from smtp_server import SMTPServer  # tests/smtp_server.py: aiosmtpd collecting what it receives
 
-    with tempfile.TemporaryDirectory() as instance:
+    with tempfile.TemporaryDirectory() as instance, ExitStack() as cleanup:
         if kind == "sqlite":
             url = f"sqlite:///{instance}/bench.db"
-            drop = None
         else:
-            name = f"dari_bench_{os.getpid()}"
-            admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
-
-            def drop():
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
-
+            url = cleanup.enter_context(fresh_postgres(args.pg_url, f"dari_bench_{os.getpid()}"))
         smtp = SMTPServer()
         smtp.start()
         port = free_port()
@@ -331,8 +315,6 @@ def bench(kind: str, args) -> dict:
                 server.wait(60)
         finally:
             smtp.stop()
-            if drop:
-                drop()
     requests = sum(reporters.statuses.values())
     latencies = sorted(reporters.latencies)
     errors = {str(code): n for code, n in reporters.statuses.items() if code != 200}
