@@ -26,7 +26,10 @@ def create_app(config_class: type[Config] | None = None, strict_content: bool = 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = transactions.engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config["DB_LOCK_TIMEOUT_MS"]
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        app.config["DB_LOCK_TIMEOUT_MS"],
+        app.config.get("DB_RANDOM_PAGE_COST"),
     )
     _trust_proxies(app)
     _init_extensions(app)

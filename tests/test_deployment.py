@@ -123,6 +123,35 @@ def test_production_starts_with_a_proxy_setting_and_redis(production):
     assert "lock_timeout" in app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
 
 
+def test_production_connections_plan_for_a_database_in_memory(production):
+    options = create_app(ProductionConfig).config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    assert "-c random_page_cost=1.1" in options
+    production.setattr(ProductionConfig, "DB_RANDOM_PAGE_COST", "")  # a school's DBA tuned the server
+    options = create_app(ProductionConfig).config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    assert "random_page_cost" not in options
+    assert "lock_timeout" in options
+
+
+@pytest.mark.parametrize("value", ["fast", "0", "-1", "1.1; DROP TABLE users"])
+def test_production_refuses_to_start_with_a_page_cost_postgresql_would_refuse(production, value):
+    production.setattr(ProductionConfig, "DB_RANDOM_PAGE_COST", value)
+    with pytest.raises(RuntimeError, match="DB_RANDOM_PAGE_COST"):
+        create_app(ProductionConfig)
+
+
+def test_the_suites_database_gets_the_page_cost_on_every_connection(app):
+    """On PostgreSQL (CI's second run) the setting reaches the server; SQLite takes no options."""
+    from sqlalchemy import text as sql
+
+    from app.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            assert db.session.execute(sql("SHOW random_page_cost")).scalar() == "1.1"
+        else:
+            assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
 def test_production_refuses_to_start_without_saying_how_many_proxies(production):
     production.setattr(ProductionConfig, "TRUSTED_PROXY_COUNT", None)
     with pytest.raises(RuntimeError, match="TRUSTED_PROXY_COUNT"):
