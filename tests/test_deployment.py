@@ -6,8 +6,10 @@ import socket
 import uuid
 
 import pytest
+from sqlalchemy import text as sql
 
 from app import create_app
+from app.extensions import db
 from app.models import Role
 from config import ProductionConfig
 from conftest import (
@@ -132,7 +134,7 @@ def test_production_connections_plan_for_a_database_in_memory(production):
     assert "lock_timeout" in options
 
 
-@pytest.mark.parametrize("value", ["fast", "0", "-1", "1.1; DROP TABLE users"])
+@pytest.mark.parametrize("value", ["fast", "0", "-1", "inf", "1.1; DROP TABLE users"])
 def test_production_refuses_to_start_with_a_page_cost_postgresql_would_refuse(production, value):
     production.setattr(ProductionConfig, "DB_RANDOM_PAGE_COST", value)
     with pytest.raises(RuntimeError, match="DB_RANDOM_PAGE_COST"):
@@ -141,10 +143,6 @@ def test_production_refuses_to_start_with_a_page_cost_postgresql_would_refuse(pr
 
 def test_the_suites_database_gets_the_page_cost_on_every_connection(app):
     """On PostgreSQL (CI's second run) the setting reaches the server; SQLite takes no options."""
-    from sqlalchemy import text as sql
-
-    from app.extensions import db
-
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             assert db.session.execute(sql("SHOW random_page_cost")).scalar() == "1.1"
